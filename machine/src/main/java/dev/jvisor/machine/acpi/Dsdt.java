@@ -19,6 +19,7 @@ import java.util.List;
  * Scope (\_SB) {
  *   Device (Cnnn)  ACPI0007 processor containers, _UID = MADT processor UID
  *   Device (PCI0)  PNP0A08/PNP0A03 root bridge: _SEG, _BBN, _UID, _CRS (buses, I/O, 32/64-bit MMIO), _PRT
+ *                  (no _ADR: a device has either _HID or _ADR, ACPI 6.4 §6.1)
  *   Device (MRES)  PNP0C02 motherboard resources: reserves the ECAM window
  *   Device (COM1)  PNP0501 at 0x3F8, IRQ 4
  *   Device (RTC)   PNP0B00 at 0x70, IRQ 8
@@ -97,7 +98,6 @@ public final class Dsdt {
         return device("PCI0",
                 name("_HID", eisaId("PNP0A08")),
                 name("_CID", eisaId("PNP0A03")),
-                name("_ADR", integer(0)),
                 name("_SEG", integer(0)),
                 name("_BBN", integer(PCIE_BUS_FIRST)),
                 name("_UID", integer(0)),
