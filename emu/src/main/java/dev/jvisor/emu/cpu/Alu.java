@@ -1,0 +1,137 @@
+package dev.jvisor.emu.cpu;
+
+/**
+ * The eight classic two-operand ALU operations and TEST (SDM Vol. 2: ADD, OR, ADC, SBB, AND, SUB,
+ * XOR, CMP, TEST), in register, memory and immediate forms.
+ *
+ * <p>{@link Insn#op} selects the operation with the encoding's /digit numbering (0 ADD .. 7 CMP);
+ * 8 is TEST. CMP and TEST do not write their result.
+ */
+final class Alu {
+    static final int ADD = 0, OR = 1, ADC = 2, SBB = 3, AND = 4, SUB = 5, XOR = 6, CMP = 7, TEST = 8;
+
+    private Alu() {
+    }
+
+    /** Computes {@code a op b} at {@code size} bytes, records the flags, returns the masked result. */
+    static long compute(Cpu c, int op, int size, long a, long b) {
+        int bits = size * 8;
+        long m = Insn.mask(size);
+        long r;
+        switch (op) {
+            case ADD -> {
+                r = (a + b) & m;
+                Flags.set(c, Flags.ADD, bits, a, b, r);
+            }
+            case OR -> {
+                r = a | b;
+                Flags.logic(c, bits, r);
+            }
+            case ADC -> {
+                boolean cin = c.cf();
+                r = (a + b + (cin ? 1 : 0)) & m;
+                Flags.set(c, Flags.ADC, bits, a, b, r);
+                c.fAux = cin;
+            }
+            case SBB -> {
+                boolean cin = c.cf();
+                r = (a - b - (cin ? 1 : 0)) & m;
+                Flags.set(c, Flags.SBB, bits, a, b, r);
+                c.fAux = cin;
+            }
+            case AND, TEST -> {
+                r = a & b;
+                Flags.logic(c, bits, r);
+            }
+            case SUB, CMP -> {
+                r = (a - b) & m;
+                Flags.set(c, Flags.SUB, bits, a, b, r);
+            }
+            case XOR -> {
+                r = a ^ b;
+                Flags.logic(c, bits, r);
+            }
+            default -> throw new IllegalStateException("ALU op " + op);
+        }
+        return r;
+    }
+
+    private static boolean writes(int op) {
+        return op != CMP && op != TEST;
+    }
+
+    /** op reg(rm), reg */
+    static final class RR extends Insn {
+        @Override
+        void exec(Cpu c) {
+            long a = getReg(c, rm, rmHi, size);
+            long r = compute(c, op, size, a, readReg(c));
+            if (writes(op)) {
+                setReg(c, rm, rmHi, size, r);
+            }
+        }
+    }
+
+    /** op reg(rm), imm */
+    static final class RI extends Insn {
+        @Override
+        void exec(Cpu c) {
+            long a = getReg(c, rm, rmHi, size);
+            long r = compute(c, op, size, a, imm & mask(size));
+            if (writes(op)) {
+                setReg(c, rm, rmHi, size, r);
+            }
+        }
+    }
+
+    /** op reg, [mem] */
+    static final class RM extends Insn {
+        @Override
+        void exec(Cpu c) {
+            long b = c.mmu.read(ea(c), size);
+            long r = compute(c, op, size, readReg(c), b);
+            if (writes(op)) {
+                writeReg(c, r);
+            }
+        }
+    }
+
+    /** op [mem], reg */
+    static final class MR extends Insn {
+        @Override
+        void exec(Cpu c) {
+            long addr = ea(c);
+            long a = c.mmu.read(addr, size);
+            long r = compute(c, op, size, a, readReg(c));
+            if (writes(op)) {
+                c.mmu.write(addr, size, r);
+            }
+        }
+    }
+
+    /** op [mem], imm */
+    static final class MI extends Insn {
+        @Override
+        void exec(Cpu c) {
+            long addr = ea(c);
+            long a = c.mmu.read(addr, size);
+            long r = compute(c, op, size, a, imm & mask(size));
+            if (writes(op)) {
+                c.mmu.write(addr, size, r);
+            }
+        }
+    }
+
+    /** XOR/SUB reg, same reg: the zeroing idiom, specialised because compilers emit it constantly. */
+    static final class Zero extends Insn {
+        @Override
+        void exec(Cpu c) {
+            setReg(c, rm, rmHi, size, 0);
+            if (op == XOR) {
+                Flags.logic(c, size * 8, 0);
+            } else {
+                Flags.set(c, Flags.SUB, size * 8, 0, 0, 0);
+            }
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package dev.jvisor.emu.cpu;
+
+import dev.jvisor.hypervisor.CrashReport;
+import dev.jvisor.hypervisor.VcpuExit;
+
+/**
+ * The run loop of one emulated CPU: find or translate the block at RIP, execute it, deliver
+ * exceptions and interrupts, poll timers, sleep in HLT. Returns only for lifecycle events.
+ */
+public final class Executor {
+    /** Instructions between looks at the clock for due timers. */
+    private static final long TIMER_POLL_INSNS = 4096;
+    private static final int JUMP_CACHE_BITS = 12;
+
+    private final Cpu cpu;
+    private final CodeCache cache;
+    private final Translator translator;
+    private final Block[] jumpCache = new Block[1 << JUMP_CACHE_BITS];
+    private long nextTimerPoll;
+    private long blocksTranslated;
+
+    public Executor(Cpu cpu, CodeCache cache) {
+        this.cpu = cpu;
+        this.cache = cache;
+        this.translator = new Translator(cpu);
+        cache.attach(cpu.mmu);
+    }
+
+    public long blocksTranslated() {
+        return blocksTranslated;
+    }
+
+    /** Runs until a kick, an unwakeable halt, a triple fault or an emulator failure. */
+    public VcpuExit run() {
+        Cpu c = cpu;
+        try {
+            while (true) {
+                if (c.kickRequested) {
+                    c.kickRequested = false;
+                    return VcpuExit.KICKED;
+                }
+                if (c.instructions >= nextTimerPoll) {
+                    pollTimers();
+                }
+                if (c.waitForSipi) {
+                    if (!waitForStartup()) {
+                        continue;
+                    }
+                }
+                if (c.halted) {
+                    VcpuExit exit = halt();
+                    if (exit != null) {
+                        return exit;
+                    }
+                    continue;
+                }
+                if (c.interruptShadow) {
+                    c.interruptShadow = false;
+                } else if ((c.rflagsRest & Cpu.IF) != 0 && c.env.interruptPending()) {
+                    deliverInterrupt();
+                }
+                step();
+            }
+        } catch (Interrupts.TripleFault e) {
+            return new VcpuExit.Shutdown(String.format("triple fault (last vector %d) at rip 0x%x", e.vector, c.rip));
+        } catch (RuntimeException | StackOverflowError e) {
+            return new VcpuExit.Crashed(crashReport("emulator failure: " + e, -1, e));
+        }
+    }
+
+    private void deliverInterrupt() {
+        int vector = cpu.env.acknowledgeInterrupt();
+        if (vector >= 0) {
+            Interrupts.deliverExternal(cpu, vector);
+        }
+    }
+
+    private void pollTimers() {
+        CpuEnvironment env = cpu.env;
+        long now = env.nanos();
+        if (now >= env.nextDeadline()) {
+            env.updateTimers(now);
+        }
+        nextTimerPoll = cpu.instructions + TIMER_POLL_INSNS;
+    }
+
+    /** Waits in HLT; returns an exit when the CPU can never wake. */
+    private VcpuExit halt() {
+        Cpu c = cpu;
+        CpuEnvironment env = c.env;
+        if (env.nmiPending()) {
+            c.halted = false;
+            env.acknowledgeNmi();
+            Interrupts.deliverExternal(c, CpuException.NMI);
+            return null;
+        }
+        if (env.interruptPending()) {
+            if ((c.rflagsRest & Cpu.IF) != 0) {
+                c.halted = false;
+                deliverInterrupt();
+            }
+            // With IF clear a pending interrupt does not wake HLT, but keep polling: an NMI or INIT may.
+        }
+        if (!c.halted) {
+            return null;
+        }
+        long deadline = env.nextDeadline();
+        if ((c.rflagsRest & Cpu.IF) == 0 && deadline == Long.MAX_VALUE && c.index == 0) {
+            return VcpuExit.HALTED;
+        }
+        long now = env.nanos();
+        if (deadline > now) {
+            env.waitForEvent(deadline);
+            now = env.nanos();
+        }
+        if (now >= env.nextDeadline()) {
+            env.updateTimers(now);
+        }
+        return null;
+    }
+
+    /** Application processors wait for INIT/SIPI (SDM Vol. 3A §9.4). */
+    private boolean waitForStartup() {
+        Cpu c = cpu;
+        int ev = c.env.takeStartupEvent();
+        if (ev >= 0) {
+            Startup.sipi(c, ev);
+            return true;
+        }
+        if (ev == -2) {
+            Startup.init(c);
+            return false;
+        }
+        c.env.waitForEvent(Long.MAX_VALUE);
+        return false;
+    }
+
+    /** Executes one block at the current RIP, delivering any exception it raises. */
+    private void step() {
+        Cpu c = cpu;
+        Block b;
+        try {
+            b = findBlock();
+        } catch (CpuException e) {
+            Interrupts.deliverException(c, e.vector, e.hasErrorCode, e.errorCode);
+            return;
+        }
+        Insn[] insns = b.insns;
+        int n = insns.length - 1;
+        int i = 0;
+        c.exitBlock = false;
+        try {
+            for (; i < n; i++) {
+                insns[i].exec(c);
+                if (c.exitBlock) {
+                    c.rip = insns[i].rip + insns[i].length;
+                    c.instructions += i + 1;
+                    return;
+                }
+            }
+            Insn last = insns[n];
+            c.rip = last.rip + last.length;
+            last.exec(c);
+            c.instructions += n + 1;
+        } catch (CpuException e) {
+            c.rip = insns[i].rip;
+            c.instructions += i;
+            Interrupts.deliverException(c, e.vector, e.hasErrorCode, e.errorCode);
+        }
+    }
+
+    private Block findBlock() {
+        Cpu c = cpu;
+        long csBase = c.mode64() ? 0 : c.seg[Cpu.CS].base;
+        long linear = c.rip + csBase;
+        if (c.codeSize != 64) {
+            linear &= 0xffff_ffffL;
+        }
+        long host = c.mmu.fetchHostOffset(linear);
+        int codeSize = c.codeSize;
+        int j = (int) (linear ^ (linear >>> JUMP_CACHE_BITS)) & ((1 << JUMP_CACHE_BITS) - 1);
+        Block b = jumpCache[j];
+        if (b != null && b.valid && b.matches(linear, host, csBase, codeSize)) {
+            return b;
+        }
+        b = cache.lookup(linear, host, csBase, codeSize);
+        if (b == null) {
+            b = translator.translate(linear, host, csBase, codeSize);
+            cache.insert(b);
+            blocksTranslated++;
+        }
+        jumpCache[j] = b;
+        return b;
+    }
+
+    /** A report for a VM that must stop: registers and the instructions around RIP. */
+    CrashReport crashReport(String reason, int vector, Throwable cause) {
+        return new CrashReport(reason, vector, cpu.rip, cpu.cr2, CpuDump.describe(cpu, translator.decoder(), cause));
+    }
+}
