@@ -154,7 +154,7 @@ public final class PlatformLayout {
 
     // ---- boot structures in low RAM (all 4 KiB aligned, inside usable RAM) ------------------
 
-    /** Boot GDT: null, null, 0x08 flat 32-bit code, 0x10 flat 64-bit code, 0x18 flat data. */
+    /** Boot GDT: null, 0x08 flat 32-bit code, 0x10 flat 64-bit code, 0x18 flat data. */
     public static final long BOOT_GDT = 0x1000;
     /** PML4 of the boot identity map. */
     public static final long BOOT_PML4 = 0x2000;

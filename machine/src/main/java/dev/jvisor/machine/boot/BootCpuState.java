@@ -35,7 +35,6 @@ final class BootCpuState {
      */
     static final long[] GDT_ENTRIES = {
             0L,
-            0L,
             0x00CF_9B00_0000_FFFFL,
             0x00AF_9B00_0000_FFFFL,
             0x00CF_9300_0000_FFFFL,
