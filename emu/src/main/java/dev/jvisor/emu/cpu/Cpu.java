@@ -221,7 +221,7 @@ public final class Cpu {
     public FpuState getFpu() {
         byte[] st = new byte[80];
         for (int i = 0; i < 8; i++) {
-            X87.toExtended(fpu.st[i], st, i * 10);
+            fpu.store80(fpu.phys(i), st, i * 10); // KVM's kvm_fpu holds ST(0)..ST(7) in stack order
         }
         byte[] x = new byte[256];
         java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(x).order(java.nio.ByteOrder.LITTLE_ENDIAN);
@@ -233,11 +233,11 @@ public final class Cpu {
     }
 
     public void setFpu(FpuState f) {
-        for (int i = 0; i < 8; i++) {
-            fpu.st[i] = X87.fromExtended(f.st(), i * 10);
-        }
         fpu.fcw = f.fcw();
         fpu.setStatusWord(f.fsw());
+        for (int i = 0; i < 8; i++) {
+            fpu.load80(fpu.phys(i), f.st(), i * 10);
+        }
         fpu.setAbridgedTags(f.ftw());
         fpu.lastOpcode = f.lastOpcode();
         fpu.lastIp = f.lastIp();
