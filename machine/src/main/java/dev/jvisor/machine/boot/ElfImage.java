@@ -110,6 +110,10 @@ public record ElfImage(boolean is64, int machine, long entry, List<Segment> segm
                     "ELF segment %d (offset 0x%x, %d bytes) lies outside the %d-byte file",
                     index, s.offset(), s.fileSize(), fileLength));
         }
+        if (s.type() == PT_LOAD && s.memSize() < 0) {
+            throw new KernelLoadException(String.format(
+                    "ELF segment %d has an impossible memory size 0x%x", index, s.memSize()));
+        }
         if (s.type() == PT_LOAD && Long.compareUnsigned(s.fileSize(), s.memSize()) > 0) {
             throw new KernelLoadException(String.format(
                     "ELF segment %d has more file bytes (%d) than memory bytes (%d)", index, s.fileSize(), s.memSize()));

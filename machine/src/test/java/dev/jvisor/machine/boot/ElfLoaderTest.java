@@ -193,6 +193,11 @@ class ElfLoaderTest {
             assertThatThrownBy(() -> load(bss, memory, Optional.empty(), ""))
                     .hasMessageContaining("more file bytes");
 
+            byte[] hugeBss = vmlinux().build();
+            ByteBuffer.wrap(hugeBss).order(ByteOrder.LITTLE_ENDIAN).putLong(64 + 40, -16); // p_memsz >= 2^63
+            assertThatThrownBy(() -> load(hugeBss, memory, Optional.empty(), ""))
+                    .hasMessageContaining("impossible memory size");
+
             byte[] bigEndian = vmlinux().build();
             bigEndian[5] = 2;
             assertThatThrownBy(() -> load(bigEndian, memory, Optional.empty(), ""))
