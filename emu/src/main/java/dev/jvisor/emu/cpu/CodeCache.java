@@ -13,12 +13,17 @@ import java.util.Map;
  * <p>Pages holding blocks are flagged in each CPU's {@link Mmu#codePages}; the MMU keeps no write
  * TLB entry for them, so every store to such a page reaches {@link #invalidateHostRange}.
  */
-final class CodeCache {
+public final class CodeCache {
     private static final int BUCKETS = 1 << 16;
     private final Block[] table = new Block[BUCKETS];
     private final Map<Long, List<Block>> byPage = new HashMap<>();
     private final List<Mmu> mmus = new ArrayList<>();
     private int blocks;
+
+    /** An empty cache. */
+    public CodeCache() {
+    }
+
     private long invalidations;
 
     /** Registers a CPU whose MMU must learn about code pages. */
@@ -130,11 +135,11 @@ final class CodeCache {
         blocks = 0;
     }
 
-    int size() {
+    public int size() {
         return blocks;
     }
 
-    long invalidations() {
+    public long invalidations() {
         return invalidations;
     }
 }

@@ -22,6 +22,8 @@ import dev.jvisor.memory.GuestMemory;
 public final class Cpu {
     /** Segment register indices in encoding order (Intel SDM Vol. 2 §3.1.1.2 "Sreg"). */
     public static final int ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5;
+    /** MAXPHYADDR as CPUID reports it. */
+    public static final int PHYSICAL_ADDRESS_BITS = Mmu.MAXPHYADDR;
     /** Index of the always-zero pseudo register. */
     static final int ZERO = 16;
 

@@ -54,10 +54,10 @@ public interface CpuEnvironment {
     void updateTimers(long now);
 
     /**
-     * Blocks the halted CPU until an interrupt is pending, {@code deadline} (guest ns) passes, or
-     * {@link #wake()} is called.
+     * Blocks the halted CPU until an interrupt is pending (a maskable one counts only when
+     * {@code maskableAccepted}), {@code deadline} (guest ns) passes, or {@link #wake()} is called.
      */
-    void waitForEvent(long deadline);
+    void waitForEvent(long deadline, boolean maskableAccepted);
 
     /** Ends a {@link #waitForEvent} early (from any thread). */
     void wake();

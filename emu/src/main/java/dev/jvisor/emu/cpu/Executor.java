@@ -110,7 +110,7 @@ public final class Executor {
         }
         long now = env.nanos();
         if (deadline > now) {
-            env.waitForEvent(deadline);
+            env.waitForEvent(deadline, (c.rflagsRest & Cpu.IF) != 0);
             now = env.nanos();
         }
         if (now >= env.nextDeadline()) {
@@ -131,7 +131,7 @@ public final class Executor {
             Startup.init(c);
             return false;
         }
-        c.env.waitForEvent(Long.MAX_VALUE);
+        c.env.waitForEvent(Long.MAX_VALUE, false);
         return false;
     }
 

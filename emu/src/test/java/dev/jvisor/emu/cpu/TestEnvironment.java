@@ -111,7 +111,7 @@ final class TestEnvironment implements CpuEnvironment {
     }
 
     @Override
-    public void waitForEvent(long deadline) {
+    public void waitForEvent(long deadline, boolean maskableAccepted) {
     }
 
     @Override

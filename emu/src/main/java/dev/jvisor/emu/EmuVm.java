@@ -1,0 +1,64 @@
+package dev.jvisor.emu;
+
+import dev.jvisor.emu.cpu.CodeCache;
+import dev.jvisor.hypervisor.InterruptLines;
+import dev.jvisor.hypervisor.Vm;
+import dev.jvisor.hypervisor.VmSpec;
+import dev.jvisor.irqchip.Platform;
+import dev.jvisor.irqchip.VirtualClock;
+import dev.jvisor.memory.GuestMemory;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One emulated VM: its vCPUs, the shared decoded-code cache and the interrupt/timer platform.
+ * Application processors start in wait-for-SIPI, as on a real PC; the BSP starts wherever the boot
+ * loader puts it.
+ */
+public final class EmuVm implements Vm {
+    private final GuestMemory memory;
+    private final VirtualClock clock;
+    private final Platform platform;
+    private final CodeCache codeCache = new CodeCache();
+    private final List<EmuVcpu> vcpus = new ArrayList<>();
+
+    EmuVm(VmSpec spec) {
+        this.memory = spec.memory();
+        this.clock = new VirtualClock();
+        this.platform = new Platform(clock, spec.vcpus(), Platform.defaultIoapicId(spec.vcpus()),
+                dev.jvisor.emu.cpu.Cpu.PHYSICAL_ADDRESS_BITS);
+        for (int i = 0; i < spec.vcpus(); i++) {
+            vcpus.add(new EmuVcpu(i, spec.vcpus(), memory, platform, spec.ops(), codeCache));
+        }
+    }
+
+    @Override
+    public GuestMemory memory() {
+        return memory;
+    }
+
+    @Override
+    public List<EmuVcpu> vcpus() {
+        return List.copyOf(vcpus);
+    }
+
+    @Override
+    public InterruptLines interrupts() {
+        return platform.lines();
+    }
+
+    /** The guest's time base (for devices that must share it: RTC, ACPI PM timer). */
+    public VirtualClock clock() {
+        return clock;
+    }
+
+    /** The interrupt and timer chips (for wiring timer devices to the boot CPU's run loop). */
+    public Platform platform() {
+        return platform;
+    }
+
+    @Override
+    public void close() {
+        // Nothing outside the Java heap: guest memory belongs to the caller.
+    }
+}
