@@ -77,6 +77,8 @@ public final class PlatformLayout {
     public static final int COM1_IRQ = 4;
     /** CMOS RTC index/data ports 0x70-0x71 (MC146818). */
     public static final int RTC_PORT = 0x70;
+    /** CMOS index of the RTC's century byte (BCD), the PC convention the FADT's CENTURY field names. */
+    public static final int RTC_CENTURY_INDEX = 0x32;
     /** RTC ISA IRQ. */
     public static final int RTC_IRQ = 8;
     /** i8042 keyboard controller data port. */

@@ -66,7 +66,8 @@ public final class Fadt {
         b.put(PM_TMR_LEN, (byte) ACPI_PM_TMR_LEN);
         b.putShort(P_LVL2_LAT, (short) NO_C2);
         b.putShort(P_LVL3_LAT, (short) NO_C3);
-        // CENTURY stays 0: the RTC is not promised to keep a century byte in CMOS.
+        // The RTC keeps the century in CMOS; naming it lets the OS read years past 2069 correctly.
+        b.put(CENTURY, (byte) RTC_CENTURY_INDEX);
         int bootArch = BOOT_LEGACY_DEVICES | BOOT_VGA_NOT_PRESENT | (i8042Present ? BOOT_8042 : 0);
         b.putShort(IAPC_BOOT_ARCH, (short) bootArch);
         b.putInt(FLAGS, BOARD_FLAGS);

@@ -111,6 +111,7 @@ class AcpiTablesTest {
         assertThat(GenericAddress.readFrom(b, Fadt.X_PM1B_EVT_BLK)).isEqualTo(GenericAddress.NONE);
         assertThat(GenericAddress.readFrom(b, Fadt.RESET_REG)).isEqualTo(new GenericAddress(1, 8, 0, 1, 0xCF9));
         assertThat(fadt[Fadt.RESET_VALUE]).isEqualTo((byte) 6);
+        assertThat(fadt[Fadt.CENTURY]).isEqualTo((byte) 0x32);
         int flags = b.getInt(Fadt.FLAGS);
         assertThat(flags & Fadt.RESET_REG_SUP).isNotZero();
         assertThat(flags & Fadt.TMR_VAL_EXT).isNotZero();
