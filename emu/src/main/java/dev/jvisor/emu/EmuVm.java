@@ -16,6 +16,9 @@ import java.util.List;
  * loader puts it.
  */
 public final class EmuVm implements Vm {
+    /** The IOAPIC's ID; must match the firmware tables of the machine model. */
+    public static final int IOAPIC_ID = 0;
+
     private final GuestMemory memory;
     private final VirtualClock clock;
     private final Platform platform;
@@ -25,8 +28,9 @@ public final class EmuVm implements Vm {
     EmuVm(VmSpec spec) {
         this.memory = spec.memory();
         this.clock = new VirtualClock();
-        this.platform = new Platform(clock, spec.vcpus(), Platform.defaultIoapicId(spec.vcpus()),
-                dev.jvisor.emu.cpu.Cpu.PHYSICAL_ADDRESS_BITS);
+        // IOAPIC ID 0, as the machine model's MADT and MP table announce (the IOAPIC and the local
+        // APICs are in separate ID spaces on the system bus, as QEMU and KVM also do).
+        this.platform = new Platform(clock, spec.vcpus(), IOAPIC_ID, dev.jvisor.emu.cpu.Cpu.PHYSICAL_ADDRESS_BITS);
         for (int i = 0; i < spec.vcpus(); i++) {
             vcpus.add(new EmuVcpu(i, spec.vcpus(), memory, platform, spec.ops(), codeCache));
         }
@@ -45,6 +49,11 @@ public final class EmuVm implements Vm {
     @Override
     public InterruptLines interrupts() {
         return platform.lines();
+    }
+
+    @Override
+    public long guestNanos() {
+        return clock.nanos();
     }
 
     /** The guest's time base (for devices that must share it: RTC, ACPI PM timer). */

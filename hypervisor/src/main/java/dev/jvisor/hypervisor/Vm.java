@@ -20,6 +20,14 @@ public interface Vm extends AutoCloseable {
     InterruptLines interrupts();
 
     /**
+     * The guest's monotonic time in nanoseconds, the time base of timer devices (ACPI PM timer).
+     * Hardware back ends run in host time; the emulator's time stops while the VM is paused.
+     */
+    default long guestNanos() {
+        return System.nanoTime();
+    }
+
+    /**
      * Releases the VM's host resources (file descriptors, mappings, threads). The vCPUs must not be
      * running. Guest memory is not closed here; it belongs to the caller.
      */
