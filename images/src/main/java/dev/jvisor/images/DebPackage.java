@@ -13,7 +13,6 @@ import org.apache.commons.compress.archivers.ar.ArArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream;
-import org.apache.commons.compress.utils.CloseShieldFilterInputStream;
 import org.tukaani.xz.XZInputStream;
 
 /**
@@ -112,7 +111,7 @@ public final class DebPackage {
     }
 
     private static void readTar(Path deb, String member, InputStream ar, DataVisitor visitor) throws IOException {
-        InputStream shielded = new CloseShieldFilterInputStream(ar);
+        InputStream shielded = new KeepOpen(ar);
         try (InputStream decompressed = decompressor(deb, member, shielded);
              TarArchiveInputStream tar = new TarArchiveInputStream(new BufferedInputStream(decompressed, 1 << 16))) {
             for (TarArchiveEntry entry = tar.getNextEntry(); entry != null; entry = tar.getNextEntry()) {
@@ -142,6 +141,18 @@ public final class DebPackage {
                     + " uses zstd compression, which this reader does not support (Debian uses xz)");
             default -> throw new ImageException(deb.getFileName() + " has an unknown data member '" + member + "'");
         };
+    }
+
+    /** Lets the tar stream be closed without closing the ar stream it reads from. */
+    private static final class KeepOpen extends java.io.FilterInputStream {
+        KeepOpen(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public void close() {
+            // The ar archive is closed by its owner.
+        }
     }
 
     /** GNU ar member names may end in '/'. */

@@ -12,7 +12,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -140,28 +142,21 @@ public final class DebianArchive implements AutoCloseable {
             FetchedFile fetched = fetchIndexFile(suite, release, file, temp);
             URI mirror = mirrors.rootFor(suite);
             String origin = suiteUri(suite, file.path()).toString();
+            List<Map<String, String>> paragraphs = new ArrayList<>();
             try (InputStream raw = new BufferedInputStream(Files.newInputStream(fetched.path()), 1 << 16);
                  InputStream plain = decompressor(file.path(), raw);
                  Reader reader = new InputStreamReader(plain, StandardCharsets.UTF_8)) {
-                ImageException[] failure = new ImageException[1];
-                ControlParagraphs.read(reader, origin, "package", keep, paragraph -> {
-                    if (failure[0] != null) {
-                        return;
-                    }
-                    try {
-                        PackageEntry entry = PackageEntry.fromParagraph(paragraph, suite, mirror);
-                        if (entry.architecture().equals("amd64") || entry.architecture().equals("all")) {
-                            into.add(entry);
-                        }
-                    } catch (ImageException e) {
-                        failure[0] = e;
-                    }
-                });
-                if (failure[0] != null) {
-                    throw failure[0];
-                }
+                ControlParagraphs.read(reader, origin, "package", keep, paragraphs::add);
+            } catch (ImageException e) {
+                throw e;
             } catch (IOException e) {
                 throw new ImageException("cannot decompress " + origin + ": " + e.getMessage(), e);
+            }
+            for (Map<String, String> paragraph : paragraphs) {
+                PackageEntry entry = PackageEntry.fromParagraph(paragraph, suite, mirror);
+                if (entry.architecture().equals("amd64") || entry.architecture().equals("all")) {
+                    into.add(entry);
+                }
             }
         } finally {
             deleteQuietly(temp);

@@ -7,7 +7,6 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
@@ -87,14 +86,19 @@ public record DefaultImage(Path kernel, Path initrd, String cmdline, String kern
         }
         IN_PROCESS.lock();
         try (FileChannel lockFile = FileChannel.open(imageDir.resolve(".lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
-             FileLock ignored = lockFile.lock()) {
-            Optional<DefaultImage> cached = cached(imageDir, progress);
-            if (cached.isPresent()) {
-                return cached.get();
+                StandardOpenOption.WRITE)) {
+            // Another jvisor process building the same cache waits here, then finds the image cached.
+            FileLock lock = lockFile.lock();
+            try {
+                Optional<DefaultImage> cached = cached(imageDir, progress);
+                if (cached.isPresent()) {
+                    return cached.get();
+                }
+                ImageManifest manifest = DefaultImageBuilder.build(imageDir, opener, progress);
+                return fromManifest(imageDir, manifest);
+            } finally {
+                lock.release();
             }
-            ImageManifest manifest = DefaultImageBuilder.build(imageDir, opener, progress);
-            return fromManifest(imageDir, manifest);
         } catch (ImageException e) {
             throw e;
         } catch (IOException e) {
@@ -173,10 +177,5 @@ public record DefaultImage(Path kernel, Path initrd, String cmdline, String kern
     /** This image booting with another command line. */
     public DefaultImage withCmdline(String newCmdline) {
         return new DefaultImage(kernel, initrd, newCmdline, kernelVersion, kernelConfig);
-    }
-
-    /** The cache-relative file names this module writes, for tests and cleanup. */
-    static List<String> managedPrefixes() {
-        return List.of("vmlinuz-", "initrd-", "config-");
     }
 }

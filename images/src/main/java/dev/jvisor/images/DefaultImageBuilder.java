@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,8 @@ final class DefaultImageBuilder {
             "virtio_pci_legacy_dev", "virtio_pci", "virtio_mmio", "virtio_blk", "virtio_net", "virtio_rng",
             "virtio_console");
     private static final long MAX_BUSYBOX_BYTES = 64L << 20;
+    /** Name prefixes of the image files; others with these prefixes are left over from older builds. */
+    private static final List<String> IMAGE_FILE_PREFIXES = List.of("vmlinuz-", "initrd-", "config-");
 
     private DefaultImageBuilder() {
     }
@@ -123,7 +126,7 @@ final class DefaultImageBuilder {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(imageDir)) {
             for (Path entry : entries) {
                 String name = entry.getFileName().toString();
-                boolean managed = DefaultImage.managedPrefixes().stream().anyMatch(name::startsWith)
+                boolean managed = IMAGE_FILE_PREFIXES.stream().anyMatch(name::startsWith)
                         || (name.startsWith(".") && name.endsWith(".tmp"));
                 if (managed && !keep.contains(name)) {
                     DebianArchive.deleteQuietly(entry);
@@ -139,7 +142,7 @@ final class DefaultImageBuilder {
             return;
         }
         try (Stream<Path> paths = Files.walk(directory)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(DebianArchive::deleteQuietly);
+            paths.sorted(Comparator.reverseOrder()).forEach(DebianArchive::deleteQuietly);
         } catch (IOException ignored) {
             // Leftover downloads only cost disk space and are reused or replaced next time.
         }

@@ -3,6 +3,7 @@ package dev.jvisor.images;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
@@ -14,7 +15,6 @@ import java.nio.channels.UnresolvedAddressException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
@@ -25,6 +25,7 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Downloads over HTTP to a file, hashing on the way, with a connect timeout, a limit on the size and
@@ -59,11 +60,14 @@ final class HttpFetcher implements AutoCloseable {
                 .GET()
                 .build();
         AtomicLong received = new AtomicLong();
+        AtomicReference<FileBodySubscriber> body = new AtomicReference<>();
         CompletableFuture<HttpResponse<FetchedFile>> response = client.sendAsync(request, info -> {
             if (info.statusCode() != 200) {
                 return HttpResponse.BodySubscribers.replacing(null);
             }
-            return new FileBodySubscriber(target, maxBytes, received, uri);
+            FileBodySubscriber subscriber = new FileBodySubscriber(target, maxBytes, received, uri);
+            body.set(subscriber);
+            return subscriber;
         });
         long lastSeen = -1;
         while (true) {
@@ -76,51 +80,62 @@ final class HttpFetcher implements AutoCloseable {
             } catch (TimeoutException e) {
                 long now = received.get();
                 if (now == lastSeen) {
-                    response.cancel(true);
-                    throw new ImageException("download of " + uri + " stalled: no data for "
-                            + stallTimeout.toSeconds() + " s after " + now + " bytes");
+                    ImageException stalled = new ImageException("download of " + uri + " stalled: no data for "
+                            + String.format(java.util.Locale.ROOT, "%.1f", stallTimeout.toMillis() / 1000.0)
+                            + " s after " + now + " bytes");
+                    abort(response, body.get(), stalled);
+                    throw stalled;
                 }
                 lastSeen = now;
             } catch (InterruptedException e) {
-                response.cancel(true);
+                ImageException interrupted = new ImageException("interrupted while downloading " + uri, e);
+                abort(response, body.get(), interrupted);
                 Thread.currentThread().interrupt();
-                throw new ImageException("interrupted while downloading " + uri, e);
+                throw interrupted;
             } catch (ExecutionException e) {
                 throw describeFailure(uri, e.getCause());
             }
         }
     }
 
-    private static ImageException describeFailure(URI uri, Throwable cause) {
-        if (cause instanceof ImageException image) {
-            return image;
+    /**
+     * Ends an exchange: cancelling the response future alone does not stop a body that is already
+     * streaming, so the body subscription is cancelled too, which closes the connection.
+     */
+    private static void abort(CompletableFuture<?> response, FileBodySubscriber body, ImageException reason) {
+        if (body != null) {
+            body.fail(reason);
         }
-        String host = uri.getHost();
+        response.cancel(true);
+    }
+
+    private static ImageException describeFailure(URI uri, Throwable cause) {
         Throwable root = cause;
-        while (root.getCause() != null && root.getCause() != root) {
+        while (true) {
             if (root instanceof ImageException image) {
                 return image;
             }
+            if (root.getCause() == null || root.getCause() == root) {
+                break;
+            }
             root = root.getCause();
         }
-        if (root instanceof ImageException image) {
-            return image;
-        }
         String detail = switch (root) {
-            case HttpConnectTimeoutException t -> "connection timed out";
-            case HttpTimeoutException t -> "no response within the timeout";
-            case UnresolvedAddressException u -> "cannot resolve the host name";
-            case java.net.UnknownHostException u -> "cannot resolve the host name";
+            case HttpConnectTimeoutException _ -> "connection timed out";
+            case HttpTimeoutException _ -> "no response within the timeout";
+            case UnresolvedAddressException _, UnknownHostException _ -> "cannot resolve the host name";
             case ConnectException c -> c.getMessage() == null ? "connection refused" : c.getMessage();
             default -> root.getMessage() == null ? root.getClass().getSimpleName()
                     : root.getClass().getSimpleName() + ": " + root.getMessage();
         };
-        return new ImageException("cannot reach " + host + ": " + detail + " (while fetching " + uri + ")", cause);
+        return new ImageException("cannot reach " + uri.getHost() + ": " + detail + " (while fetching " + uri + ")",
+                cause);
     }
 
+    /** Aborts whatever is still in flight (nothing, after a normal download) without waiting. */
     @Override
     public void close() {
-        client.close();
+        client.shutdownNow();
     }
 
     /** The server answered with a status other than 200. */
@@ -146,19 +161,15 @@ final class HttpFetcher implements AutoCloseable {
         private final AtomicLong received;
         private final URI uri;
         private final MessageDigest digest;
-        private FileChannel channel;
-        private Flow.Subscription subscription;
+        private volatile FileChannel channel;
+        private volatile Flow.Subscription subscription;
 
         FileBodySubscriber(Path target, long maxBytes, AtomicLong received, URI uri) {
             this.target = target;
             this.maxBytes = maxBytes;
             this.received = received;
             this.uri = uri;
-            try {
-                this.digest = MessageDigest.getInstance("SHA-256");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("the JDK lacks SHA-256", e);
-            }
+            this.digest = Digests.newSha256();
         }
 
         @Override
@@ -221,7 +232,10 @@ final class HttpFetcher implements AutoCloseable {
             result.complete(new FetchedFile(target, received.get(), HexFormat.of().formatHex(digest.digest())));
         }
 
-        private void fail(ImageException error) {
+        void fail(ImageException error) {
+            if (result.isDone()) {
+                return;
+            }
             if (subscription != null) {
                 subscription.cancel();
             }

@@ -194,6 +194,12 @@ class DefaultImageTest {
                 .isInstanceOf(ImageException.class)
                 .hasMessageStartingWith("cannot reach 127.0.0.1: ");
 
+        DebianMirrors unknownHost = new DebianMirrors(URI.create("http://mirror.nonexistent.invalid/debian"),
+                URI.create("http://mirror.nonexistent.invalid/debian-security"));
+        assertThatThrownBy(() -> DefaultImage.ensure(cache, () -> new DebianArchive(unknownHost,
+                archive.key.keyring(), Clock.systemUTC()), progress::add))
+                .hasMessageStartingWith("cannot reach mirror.nonexistent.invalid: cannot resolve the host name");
+
         archive.remove("dists/bookworm-updates/InRelease");
         assertThatThrownBy(this::ensure)
                 .hasMessage("HTTP 404 from " + archive.root() + "/debian/dists/bookworm-updates/InRelease");

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.StringReader;
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -81,16 +83,10 @@ class PackageIndexTest {
     }
 
     private static void load(PackageIndex index, String text, String suite, URI mirror) throws ImageException {
-        ImageException[] failure = new ImageException[1];
-        ControlParagraphs.read(new StringReader(text), suite, "package", n -> true, p -> {
-            try {
-                index.add(PackageEntry.fromParagraph(p, suite, mirror));
-            } catch (ImageException e) {
-                failure[0] = e;
-            }
-        });
-        if (failure[0] != null) {
-            throw failure[0];
+        List<Map<String, String>> paragraphs = new ArrayList<>();
+        ControlParagraphs.read(new StringReader(text), suite, paragraphs::add);
+        for (Map<String, String> paragraph : paragraphs) {
+            index.add(PackageEntry.fromParagraph(paragraph, suite, mirror));
         }
         index.noteSuite(suite);
     }
