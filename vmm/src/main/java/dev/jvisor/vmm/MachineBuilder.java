@@ -58,6 +58,9 @@ public final class MachineBuilder {
             long rsdp = PlatformTables.install(memory, map, config.vcpus(), true);
             BootSetup boot = KernelLoader.load(config.kernel(), config.initrd(), config.cmdline(), memory, map,
                     BootOptions.withRsdp(rsdp));
+            for (Vcpu v : vm.vcpus()) {
+                FirmwareSetup.apply(v);
+            }
             Vcpu bsp = vm.vcpus().getFirst();
             bsp.setSystemRegisters(boot.systemRegisters());
             bsp.setRegisters(boot.registers());
