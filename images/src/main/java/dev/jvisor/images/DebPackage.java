@@ -1,11 +1,13 @@
 package dev.jvisor.images;
 
 import java.io.BufferedInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.zip.GZIPInputStream;
 
 import org.apache.commons.compress.archivers.ar.ArArchiveEntry;
@@ -93,7 +95,7 @@ public final class DebPackage {
      *
      * @throws ImageException when the package has none of them or it exceeds {@code maxBytes}
      */
-    public static byte[] readFile(Path deb, java.util.List<String> paths, long maxBytes) throws ImageException {
+    public static byte[] readFile(Path deb, List<String> paths, long maxBytes) throws ImageException {
         byte[][] found = new byte[1][];
         readData(deb, (entry, content) -> {
             if (found[0] == null && entry.kind() == Kind.FILE && paths.contains(entry.path())) {
@@ -144,7 +146,7 @@ public final class DebPackage {
     }
 
     /** Lets the tar stream be closed without closing the ar stream it reads from. */
-    private static final class KeepOpen extends java.io.FilterInputStream {
+    private static final class KeepOpen extends FilterInputStream {
         KeepOpen(InputStream in) {
             super(in);
         }

@@ -18,6 +18,7 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -81,7 +82,7 @@ final class HttpFetcher implements AutoCloseable {
                 long now = received.get();
                 if (now == lastSeen) {
                     ImageException stalled = new ImageException("download of " + uri + " stalled: no data for "
-                            + String.format(java.util.Locale.ROOT, "%.1f", stallTimeout.toMillis() / 1000.0)
+                            + String.format(Locale.ROOT, "%.1f", stallTimeout.toMillis() / 1000.0)
                             + " s after " + now + " bytes");
                     abort(response, body.get(), stalled);
                     throw stalled;

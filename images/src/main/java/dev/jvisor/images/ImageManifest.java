@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,7 +68,7 @@ public record ImageManifest(int layout, String kernelVersion, List<String> sourc
     public static ImageManifest parse(String text, String origin) throws ImageException {
         int layout = -1;
         String kernelVersion = null;
-        List<String> sources = new java.util.ArrayList<>();
+        List<String> sources = new ArrayList<>();
         Map<String, CachedFile> files = new LinkedHashMap<>();
         int lineNumber = 0;
         for (String line : text.split("\n")) {

@@ -1,6 +1,7 @@
 package dev.jvisor.images;
 
 import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -193,7 +194,7 @@ public final class InitramfsBuilder {
     }
 
     /** Keeps the caller's stream open when the gzip stream is finished. */
-    private static final class NonClosing extends java.io.FilterOutputStream {
+    private static final class NonClosing extends FilterOutputStream {
         NonClosing(OutputStream out) {
             super(out);
         }

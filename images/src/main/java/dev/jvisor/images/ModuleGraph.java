@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.Set;
 
@@ -117,8 +118,8 @@ public final class ModuleGraph {
     }
 
     /** The module with this name, if the package ships it. */
-    public java.util.Optional<Module> module(String name) {
-        return java.util.Optional.ofNullable(byName.get(ModuleInfo.canonical(name)));
+    public Optional<Module> module(String name) {
+        return Optional.ofNullable(byName.get(ModuleInfo.canonical(name)));
     }
 
     /** The number of modules. */

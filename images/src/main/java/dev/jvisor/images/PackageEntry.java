@@ -3,6 +3,7 @@ package dev.jvisor.images;
 import java.net.URI;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -58,7 +59,7 @@ public record PackageEntry(String name, DebianVersion version, String architectu
             List<List<PackageRelation>> depends = PackageRelation.parseField(paragraph.get("depends"));
             String filename = required(paragraph, "filename", name, suite);
             long size = Long.parseLong(required(paragraph, "size", name, suite));
-            String sha256 = required(paragraph, "sha256", name, suite).toLowerCase(java.util.Locale.ROOT);
+            String sha256 = required(paragraph, "sha256", name, suite).toLowerCase(Locale.ROOT);
             return new PackageEntry(name, version, architecture, depends, filename, size, sha256, suite, mirror);
         } catch (IllegalArgumentException e) {
             // NumberFormatException is an IllegalArgumentException too.
