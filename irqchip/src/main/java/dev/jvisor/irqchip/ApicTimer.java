@@ -23,7 +23,7 @@ final class ApicTimer {
     private int shift = 1;
     /** Guest time at which the count was (virtually) {@link #initialCount}. */
     private long startNanos;
-    /** True while a one-shot or periodic count is in progress (or a one-shot has run out). */
+    /** True while a one-shot or periodic count is in progress. */
     private boolean counting;
     /** Next expiry in guest nanoseconds, {@link Long#MAX_VALUE} when disarmed. */
     private volatile long deadlineNanos = Long.MAX_VALUE;
@@ -182,7 +182,10 @@ final class ApicTimer {
                 tscBased = false;
                 deadlineNanos = Long.MAX_VALUE;
             }
-            default -> deadlineNanos = Long.MAX_VALUE;
+            default -> {
+                counting = false; // a finished one-shot reads 0 whatever the divider does next
+                deadlineNanos = Long.MAX_VALUE;
+            }
         }
         return true;
     }

@@ -3,8 +3,9 @@ package dev.jvisor.irqchip;
 /**
  * One vCPU's local APIC in xAPIC mode (Intel SDM Vol. 3A chapter 10): the 4 KiB register page,
  * interrupt acceptance and priority (IRR/ISR/TMR, TPR/PPR/APR), EOI with broadcast to the IOAPIC,
- * the six local vector table entries, the timer (one-shot, periodic, TSC-deadline), inter-processor
- * interrupts, and the INIT/STARTUP handshake that brings up application processors.
+ * the six local vector table entries, the timer (one-shot, periodic and TSC-deadline, so the CPU may
+ * set CPUID.01H:ECX.TSC_Deadline), inter-processor interrupts, and the INIT/STARTUP handshake that
+ * brings up application processors. The registers themselves live in {@link ApicState}.
  *
  * <h2>Threads</h2>
  * The owning vCPU thread calls everything public. Other threads (device threads through the IOAPIC
@@ -13,7 +14,7 @@ package dev.jvisor.irqchip;
  * {@link #interruptPending()} is a plain volatile read. The lock is never held while calling into
  * another chip, which keeps the lock order PIT, lines, PIC, IOAPIC, local APIC free of cycles.
  *
- * <h2>Bypassed pieces</h2>
+ * <h2>Left out</h2>
  * SMIs are dropped (there is no SMM). x2APIC is not offered: IA32_APIC_BASE rejects its enable bit.
  */
 public final class LocalApic {
@@ -21,10 +22,10 @@ public final class LocalApic {
     public static final long DEFAULT_BASE = 0xFEE0_0000L;
     /** Timer input clock before the divider: 1 GHz, i.e. one tick per guest nanosecond. */
     public static final long TIMER_FREQUENCY_HZ = 1_000_000_000L;
-    /** IA32_TSC_DEADLINE. */
-    public static final int MSR_TSC_DEADLINE = 0x6E0;
     /** IA32_APIC_BASE. */
     public static final int MSR_APIC_BASE = 0x1B;
+    /** IA32_TSC_DEADLINE. */
+    public static final int MSR_TSC_DEADLINE = 0x6E0;
 
     /** {@link #pendingEvents()} bit: a maskable interrupt can be accepted (CPU checks RFLAGS.IF). */
     public static final int EVENT_INTERRUPT = 1;
@@ -35,30 +36,6 @@ public final class LocalApic {
     /** {@link #pendingEvents()} bit: a STARTUP IPI arrived while waiting for one. */
     public static final int EVENT_STARTUP = 8;
 
-    static final long BASE_BSP = 1L << 8;
-    static final long BASE_X2APIC = 1L << 10;
-    static final long BASE_ENABLE = 1L << 11;
-
-    static final int SVR_ENABLE = 1 << 8;
-    static final int LVT_MASKED = 1 << 16;
-    static final int LVT_LEVEL = 1 << 15;
-    static final int LVT_REMOTE_IRR = 1 << 14;
-    static final int LVT_TIMER = 0;
-    static final int LVT_THERMAL = 1;
-    static final int LVT_PERF = 2;
-    static final int LVT_LINT0 = 3;
-    static final int LVT_LINT1 = 4;
-    static final int LVT_ERROR = 5;
-    /** Writable bits per LVT entry (SDM Figure 10-8); LINT entries keep their remote-IRR flag. */
-    private static final int[] LVT_WRITABLE = {0x700FF, 0x107FF, 0x107FF, 0x1A7FF, 0x1A7FF, 0x100FF};
-
-    static final int ESR_SEND_ILLEGAL_VECTOR = 1 << 5;
-    static final int ESR_RECEIVE_ILLEGAL_VECTOR = 1 << 6;
-    static final int ESR_ILLEGAL_REGISTER = 1 << 7;
-
-    /** Version register: integrated APIC 0x14, six LVT entries (max LVT index 5). */
-    static final int VERSION = 0x0005_0014;
-
     private final int cpu;
     private final boolean bsp;
     private final long reservedBaseBits;
@@ -66,32 +43,7 @@ public final class LocalApic {
     private final ApicBus bus;
     private final HaltWaiter waiter;
     private final Object lock = new Object();
-
-    // Register state (guarded by lock). Plain fields so a snapshot can copy them.
-    private int id;
-    private long apicBase;
-    private int tpr;
-    private int ldr;
-    private int dfr;
-    private int svr;
-    private int esr;
-    private int esrPending;
-    private int icrLow;
-    private int icrHigh;
-    private final int[] lvt = new int[6];
-    private final VectorSet irr = new VectorSet();
-    private final VectorSet isr = new VectorSet();
-    private final VectorSet tmr = new VectorSet();
-    private final ApicTimer timer;
-    /** Input levels of the LINT0/LINT1 pins (LINT0 carries the 8259's INTR). */
-    private boolean lint0;
-    private boolean lint1;
-    /** An ExtINT message (IOAPIC or MSI) awaits its INTA cycle to the 8259. */
-    private boolean extIntMessage;
-    private boolean nmiLatched;
-    private boolean initLatched;
-    private boolean waitingForStartup;
-    private int startupVector = -1;
+    private final ApicState state;
 
     /** Summary of what the CPU must look at; written under lock, read without it. */
     private volatile int events;
@@ -105,18 +57,16 @@ public final class LocalApic {
         this.clock = clock;
         this.bus = bus;
         this.waiter = waiter;
-        this.timer = new ApicTimer(clock);
-        this.id = cpu;
+        this.state = new ApicState(cpu, clock);
         synchronized (lock) {
-            apicBase = DEFAULT_BASE | BASE_ENABLE | (bsp ? BASE_BSP : 0);
-            resetRegistersLocked();
+            state.apicBase = DEFAULT_BASE | ApicState.BASE_ENABLE | (bsp ? ApicState.BASE_BSP : 0);
             if (bsp) {
                 // As firmware leaves the boot CPU (MP spec 1.4, 3.6.2.2 virtual wire mode): LINT0
                 // passes the 8259's INTR through as ExtINT. KVM and QEMU reset the BSP the same way.
-                lvt[LVT_LINT0] = DeliveryMode.EXTINT << 8;
+                state.lvt[ApicState.LVT_LINT0] = DeliveryMode.EXTINT << 8;
             }
             // Application processors power up waiting for a STARTUP IPI (SDM 8.4.1).
-            waitingForStartup = !bsp;
+            state.waitingForStartup = !bsp;
             recomputeLocked();
         }
     }
@@ -129,7 +79,7 @@ public final class LocalApic {
     /** The current 8-bit xAPIC ID. */
     public int apicId() {
         synchronized (lock) {
-            return id;
+            return state.id;
         }
     }
 
@@ -166,20 +116,17 @@ public final class LocalApic {
      */
     public int acknowledge() {
         synchronized (lock) {
-            if (!extIntActiveLocked()) {
-                int vector = irr.highest();
+            if (!state.extIntActive()) {
+                int vector = state.deliverableVector();
                 if (vector < 0) {
-                    return -1;
+                    return state.irr.highest() < 0 ? -1 : state.svr & 0xFF;
                 }
-                if ((vector & 0xF0) <= (processorPriorityLocked() & 0xF0)) {
-                    return svr & 0xFF;
-                }
-                irr.clear(vector);
-                isr.set(vector);
+                state.irr.clear(vector);
+                state.isr.set(vector);
                 recomputeLocked();
                 return vector;
             }
-            extIntMessage = false;
+            state.extIntMessage = false;
             recomputeLocked();
         }
         // ExtINT: the vector comes from the 8259 (outside our lock: lock order PIC before APIC).
@@ -189,8 +136,8 @@ public final class LocalApic {
     /** Takes the pending NMI; true if there was one. */
     public boolean acknowledgeNmi() {
         synchronized (lock) {
-            boolean had = nmiLatched;
-            nmiLatched = false;
+            boolean had = state.nmiLatched;
+            state.nmiLatched = false;
             recomputeLocked();
             return had;
         }
@@ -199,8 +146,8 @@ public final class LocalApic {
     /** Takes the pending INIT; true if there was one. The CPU then resets and waits for STARTUP. */
     public boolean takeInit() {
         synchronized (lock) {
-            boolean had = initLatched;
-            initLatched = false;
+            boolean had = state.initLatched;
+            state.initLatched = false;
             recomputeLocked();
             return had;
         }
@@ -212,8 +159,8 @@ public final class LocalApic {
      */
     public int takeStartupVector() {
         synchronized (lock) {
-            int vector = startupVector;
-            startupVector = -1;
+            int vector = state.startupVector;
+            state.startupVector = -1;
             recomputeLocked();
             return vector;
         }
@@ -224,7 +171,7 @@ public final class LocalApic {
     /** IA32_APIC_BASE. */
     public long readApicBase() {
         synchronized (lock) {
-            return apicBase;
+            return state.apicBase;
         }
     }
 
@@ -241,15 +188,11 @@ public final class LocalApic {
                     value, value & reservedBaseBits));
         }
         synchronized (lock) {
-            boolean wasEnabled = (apicBase & BASE_ENABLE) != 0;
-            apicBase = (value & ~BASE_BSP) | (apicBase & BASE_BSP);
-            if (wasEnabled && (value & BASE_ENABLE) == 0) {
+            boolean wasEnabled = state.hardwareEnabled();
+            state.apicBase = (value & ~ApicState.BASE_BSP) | (state.apicBase & ApicState.BASE_BSP);
+            if (wasEnabled && !state.hardwareEnabled()) {
                 // SDM 10.4.3: a globally disabled APIC comes back in its power-up state.
-                resetRegistersLocked();
-                irr.clearAll();
-                isr.clearAll();
-                tmr.clearAll();
-                extIntMessage = false;
+                state.resetAll();
             }
             recomputeLocked();
         }
@@ -258,21 +201,21 @@ public final class LocalApic {
     /** Physical address of the register page; the CPU routes its accesses there when enabled. */
     public long baseAddress() {
         synchronized (lock) {
-            return apicBase & 0xFFFF_FFFF_FFFF_F000L & ~reservedBaseBits;
+            return state.apicBase & ~0xFFFL & ~reservedBaseBits;
         }
     }
 
     /** True when IA32_APIC_BASE's global enable bit is set (the register page is decoded). */
     public boolean hardwareEnabled() {
         synchronized (lock) {
-            return (apicBase & BASE_ENABLE) != 0;
+            return state.hardwareEnabled();
         }
     }
 
     /** IA32_TSC_DEADLINE (0 outside TSC-deadline mode). */
     public long readTscDeadline() {
         synchronized (lock) {
-            return timer.readTscDeadline();
+            return state.timer.readTscDeadline();
         }
     }
 
@@ -280,8 +223,8 @@ public final class LocalApic {
     public void writeTscDeadline(long value) {
         long now = clock.nanos();
         synchronized (lock) {
-            timer.writeTscDeadline(value, now);
-            expireTimerLocked(now);
+            state.timer.writeTscDeadline(value, now);
+            state.expireTimer(now);
             recomputeLocked();
         }
     }
@@ -289,7 +232,7 @@ public final class LocalApic {
     /** CR8 as the CPU reads it: TPR bits 7:4 (SDM 10.8.6.1). */
     public long readCr8() {
         synchronized (lock) {
-            return tpr >>> 4;
+            return state.tpr >>> 4;
         }
     }
 
@@ -303,7 +246,7 @@ public final class LocalApic {
             throw new IllegalArgumentException("CR8 value " + Long.toHexString(value) + " sets reserved bits");
         }
         synchronized (lock) {
-            tpr = (int) value << 4;
+            state.tpr = (int) value << 4;
             recomputeLocked();
         }
     }
@@ -319,9 +262,10 @@ public final class LocalApic {
      */
     public long mmioRead(int offset, int size) {
         checkAccess(offset, size);
+        long now = clock.nanos();
         synchronized (lock) {
             if (size == 4 && (offset & 0xF) == 0) {
-                return readRegisterLocked(offset) & 0xFFFF_FFFFL;
+                return state.readRegister(offset, now) & 0xFFFF_FFFFL;
             }
             long result = 0;
             int slot = -1;
@@ -334,7 +278,7 @@ public final class LocalApic {
                 }
                 if ((at & ~0xF) != slot) {
                     slot = at & ~0xF;
-                    slotValue = readRegisterLocked(slot) & 0xFFFF_FFFFL;
+                    slotValue = state.readRegister(slot, now) & 0xFFFF_FFFFL;
                 }
                 result |= ((slotValue >>> (byteInSlot * 8)) & 0xFF) << (i * 8);
             }
@@ -353,44 +297,19 @@ public final class LocalApic {
         if (size != 4 || (offset & 0xF) != 0) {
             return;
         }
-        int v = (int) value;
-        int eoiVector = -1;
-        boolean sendIpi = false;
+        long now = clock.nanos();
+        int eoiVector;
+        boolean sendIpi;
+        int icrLow;
+        int icrHigh;
         synchronized (lock) {
-            switch (offset) {
-                case 0x020 -> id = v >>> 24;
-                case 0x080 -> tpr = v & 0xFF;
-                case 0x0B0 -> eoiVector = endOfInterruptLocked();
-                case 0x0D0 -> ldr = v & 0xFF00_0000;
-                case 0x0E0 -> dfr = v & 0xF000_0000;
-                case 0x0F0 -> writeSpuriousVectorLocked(v);
-                case 0x280 -> {
-                    // SDM 10.5.3: a write loads the errors collected since the last write.
-                    esr = esrPending;
-                    esrPending = 0;
-                }
-                case 0x300 -> {
-                    icrLow = v & 0x000C_CFFF;
-                    sendIpi = checkIpiLocked();
-                }
-                case 0x310 -> icrHigh = v & 0xFF00_0000;
-                case 0x320, 0x330, 0x340, 0x350, 0x360, 0x370 -> writeLvtLocked((offset - 0x320) >>> 4, v);
-                case 0x380 -> {
-                    long now = clock.nanos();
-                    timer.writeInitialCount(v, now);
-                    expireTimerLocked(now);
-                }
-                case 0x3E0 -> timer.writeDivide(v, clock.nanos());
-                case 0x030, 0x090, 0x0A0, 0x0C0, 0x390 -> {
-                    // Read-only registers: writes have no effect.
-                }
-                default -> {
-                    if (offset >= 0x100 && offset < 0x280) {
-                        break; // ISR, TMR, IRR are read-only
-                    }
-                    raiseErrorLocked(ESR_ILLEGAL_REGISTER);
-                }
-            }
+            state.writeRegister(offset, (int) value, now);
+            eoiVector = state.eoiBroadcast;
+            sendIpi = state.ipiRequested;
+            icrLow = state.icrLow;
+            icrHigh = state.icrHigh;
+            state.eoiBroadcast = -1;
+            state.ipiRequested = false;
             recomputeLocked();
         }
         // Calls into other chips happen outside our lock.
@@ -398,7 +317,8 @@ public final class LocalApic {
             bus.broadcastEoi(eoiVector);
         }
         if (sendIpi) {
-            sendIpi();
+            bus.sendIpi(this, icrHigh >>> 24, (icrLow & (1 << 11)) != 0, (icrLow >>> 8) & 7, icrLow & 0xFF,
+                    (icrLow >>> 18) & 3);
         }
     }
 
@@ -412,170 +332,18 @@ public final class LocalApic {
         }
     }
 
-    private int readRegisterLocked(int offset) {
-        return switch (offset) {
-            case 0x020 -> id << 24;
-            case 0x030 -> VERSION;
-            case 0x080 -> tpr;
-            case 0x090 -> arbitrationPriorityLocked();
-            case 0x0A0 -> processorPriorityLocked();
-            case 0x0B0, 0x0C0 -> 0; // EOI is write-only; remote read is not supported on xAPIC
-            case 0x0D0 -> ldr;
-            case 0x0E0 -> dfr | 0x0FFF_FFFF;
-            case 0x0F0 -> svr;
-            case 0x280 -> esr;
-            case 0x300 -> icrLow; // delivery status (bit 12) is always idle: delivery is immediate
-            case 0x310 -> icrHigh;
-            case 0x320, 0x330, 0x340, 0x350, 0x360, 0x370 -> lvt[(offset - 0x320) >>> 4];
-            case 0x380 -> timer.initialCount();
-            case 0x390 -> timer.currentCount(clock.nanos());
-            case 0x3E0 -> timer.divideConfig();
-            default -> {
-                if (offset >= 0x100 && offset < 0x180) {
-                    yield isr.register((offset - 0x100) >>> 4);
-                } else if (offset >= 0x180 && offset < 0x200) {
-                    yield tmr.register((offset - 0x180) >>> 4);
-                } else if (offset >= 0x200 && offset < 0x280) {
-                    yield irr.register((offset - 0x200) >>> 4);
-                }
-                raiseErrorLocked(ESR_ILLEGAL_REGISTER);
-                yield 0;
-            }
-        };
-    }
-
-    private void writeSpuriousVectorLocked(int value) {
-        svr = value & 0x1FF;
-        if ((svr & SVR_ENABLE) == 0) {
-            // SDM 10.4.7.2: software-disabling the APIC masks every LVT entry.
-            for (int i = 0; i < lvt.length; i++) {
-                lvt[i] |= LVT_MASKED;
-            }
-        }
-    }
-
-    private void writeLvtLocked(int index, int value) {
-        int old = lvt[index];
-        int entry = value & LVT_WRITABLE[index];
-        if (index == LVT_LINT0 || index == LVT_LINT1) {
-            entry |= old & LVT_REMOTE_IRR;
-            if ((entry & LVT_LEVEL) == 0) {
-                entry &= ~LVT_REMOTE_IRR;
-            }
-        }
-        if ((svr & SVR_ENABLE) == 0) {
-            entry |= LVT_MASKED; // masks cannot be cleared while software-disabled
-        }
-        lvt[index] = entry;
-        if (index == LVT_TIMER) {
-            timer.setMode((entry >>> 17) & 3);
-        } else if (index == LVT_LINT0) {
-            localPinLocked(LVT_LINT0, lint0, lint0);
-        } else if (index == LVT_LINT1) {
-            localPinLocked(LVT_LINT1, lint1, lint1);
-        }
-    }
-
-    // ---------------------------------------------------------------- interrupt state
-
-    /** SDM 10.8.3.1: PPR is TPR unless the highest in-service class is higher. */
-    private int processorPriorityLocked() {
-        int isrv = Math.max(isr.highest(), 0);
-        return (tpr & 0xF0) >= (isrv & 0xF0) ? tpr : isrv & 0xF0;
-    }
-
-    /** SDM 10.6.2.4 (P6 family rules, Table 10-3 notes): priority for lowest-priority arbitration. */
-    private int arbitrationPriorityLocked() {
-        int irrv = Math.max(irr.highest(), 0) >>> 4;
-        int isrv = Math.max(isr.highest(), 0) >>> 4;
-        int tprClass = tpr >>> 4;
-        if (tprClass >= irrv && tprClass > isrv) {
-            return tpr;
-        }
-        return Math.max(tprClass, Math.max(isrv, irrv)) << 4;
-    }
-
-    private boolean extIntActiveLocked() {
-        if (extIntMessage) {
-            return true;
-        }
-        if (!lint0) {
-            return false;
-        }
-        if ((apicBase & BASE_ENABLE) == 0) {
-            return true; // SDM 10.4.3: with the APIC off, LINT0 is the processor's INTR pin
-        }
-        int entry = lvt[LVT_LINT0];
-        return (entry & LVT_MASKED) == 0 && ((entry >>> 8) & 7) == DeliveryMode.EXTINT;
-    }
-
-    /** Recomputes the event summary and wakes a halted vCPU if something new became pending. */
+    /** Publishes the event summary and wakes a halted vCPU if something new became pending. */
     private void recomputeLocked() {
-        int next = 0;
-        int vector = irr.highest();
-        if (extIntActiveLocked() || (vector >= 0 && (vector & 0xF0) > (processorPriorityLocked() & 0xF0))) {
-            next |= EVENT_INTERRUPT;
-        }
-        if (nmiLatched) {
-            next |= EVENT_NMI;
-        }
-        if (initLatched) {
-            next |= EVENT_INIT;
-        }
-        if (startupVector >= 0) {
-            next |= EVENT_STARTUP;
-        }
+        int next = state.events();
         int previous = events;
         events = next;
-        arbitrationPriority = arbitrationPriorityLocked();
+        arbitrationPriority = state.arbitrationPriority();
         if ((next & ~previous) != 0) {
             waiter.signal();
         }
     }
 
-    /** EOI: retires the highest in-service vector; returns it if level-triggered (to broadcast). */
-    private int endOfInterruptLocked() {
-        int vector = isr.highest();
-        if (vector < 0) {
-            return -1;
-        }
-        isr.clear(vector);
-        // LINT pins in fixed level mode keep a remote IRR until their vector's EOI (SDM 10.5.1).
-        for (int index = LVT_LINT0; index <= LVT_LINT1; index++) {
-            int entry = lvt[index];
-            if ((entry & LVT_REMOTE_IRR) != 0 && (entry & 0xFF) == vector) {
-                lvt[index] = entry & ~LVT_REMOTE_IRR;
-                boolean level = index == LVT_LINT0 ? lint0 : lint1;
-                localPinLocked(index, level, level);
-            }
-        }
-        return tmr.contains(vector) ? vector : -1;
-    }
-
-    private void raiseErrorLocked(int bits) {
-        esrPending |= bits;
-        int entry = lvt[LVT_ERROR];
-        int vector = entry & 0xFF;
-        if ((entry & LVT_MASKED) == 0 && vector >= 16) {
-            irr.set(vector);
-            tmr.clear(vector);
-        }
-    }
-
-    /** Accepts a fixed interrupt into IRR/TMR (SDM 10.8.4); vectors 0-15 are illegal. */
-    private boolean acceptFixedLocked(int vector, boolean level) {
-        if (vector < 16) {
-            raiseErrorLocked(ESR_RECEIVE_ILLEGAL_VECTOR);
-            return false;
-        }
-        irr.set(vector);
-        if (level) {
-            tmr.set(vector);
-        } else {
-            tmr.clear(vector);
-        }
-        return true;
-    }
+    // ---------------------------------------------------------------- wiring (package-private)
 
     /**
      * Delivers an interrupt message from the IOAPIC, an MSI or an IPI. Returns true if this APIC
@@ -583,77 +351,18 @@ public final class LocalApic {
      */
     boolean deliver(int deliveryMode, int vector, boolean levelTriggered) {
         synchronized (lock) {
-            if ((apicBase & BASE_ENABLE) == 0) {
-                return false; // a globally disabled APIC takes no messages (SDM 10.4.3)
-            }
-            boolean accepted;
-            switch (deliveryMode) {
-                case DeliveryMode.FIXED, DeliveryMode.LOWEST_PRIORITY ->
-                        accepted = (svr & SVR_ENABLE) != 0 && acceptFixedLocked(vector, levelTriggered);
-                case DeliveryMode.NMI -> {
-                    nmiLatched = true;
-                    accepted = true;
-                }
-                case DeliveryMode.INIT -> {
-                    receiveInitLocked();
-                    accepted = true;
-                }
-                case DeliveryMode.STARTUP -> {
-                    // A STARTUP IPI only counts while the processor waits for one (SDM 8.4.4.1).
-                    accepted = waitingForStartup;
-                    if (accepted) {
-                        waitingForStartup = false;
-                        startupVector = vector & 0xFF;
-                    }
-                }
-                case DeliveryMode.EXTINT -> {
-                    extIntMessage = true;
-                    accepted = true;
-                }
-                default -> accepted = false; // SMI (no SMM) and reserved encodings
-            }
+            boolean accepted = state.deliver(deliveryMode, vector, levelTriggered);
             recomputeLocked();
             return accepted;
         }
     }
 
-    /** INIT (SDM 10.4.7.3): everything but the APIC ID and IA32_APIC_BASE returns to power-up. */
-    private void receiveInitLocked() {
-        resetRegistersLocked();
-        irr.clearAll();
-        isr.clearAll();
-        tmr.clearAll();
-        extIntMessage = false;
-        nmiLatched = false;
-        startupVector = -1;
-        initLatched = true;
-        waitingForStartup = true;
-    }
-
-    /** Power-up register values (SDM 10.4.7.1), the APIC ID aside. */
-    private void resetRegistersLocked() {
-        tpr = 0;
-        ldr = 0;
-        dfr = 0xFFFF_FFFF;
-        svr = 0xFF;
-        esr = 0;
-        esrPending = 0;
-        icrLow = 0;
-        icrHigh = 0;
-        for (int i = 0; i < lvt.length; i++) {
-            lvt[i] = LVT_MASKED;
-        }
-        timer.reset();
-    }
-
-    // ---------------------------------------------------------------- local interrupt pins
-
-    /** The 8259's INTR output on LINT0 (all processors' LINT0 pins are wired together). */
+    /** The 8259's INTR on LINT0 (all processors' LINT0 pins are wired together). */
     void setLint0(boolean level) {
         synchronized (lock) {
-            boolean old = lint0;
-            lint0 = level;
-            localPinLocked(LVT_LINT0, old, level);
+            boolean old = state.lint0;
+            state.lint0 = level;
+            state.localPin(ApicState.LVT_LINT0, old, level);
             recomputeLocked();
         }
     }
@@ -661,96 +370,32 @@ public final class LocalApic {
     /** The LINT1 pin (the platform's NMI line). */
     void setLint1(boolean level) {
         synchronized (lock) {
-            boolean old = lint1;
-            lint1 = level;
-            localPinLocked(LVT_LINT1, old, level);
+            boolean old = state.lint1;
+            state.lint1 = level;
+            state.localPin(ApicState.LVT_LINT1, old, level);
             recomputeLocked();
         }
     }
 
-    /** Acts on a LINT pin per its LVT entry; ExtINT needs nothing here (it follows the level). */
-    private void localPinLocked(int index, boolean old, boolean level) {
-        int entry = lvt[index];
-        if ((entry & LVT_MASKED) != 0 || !level) {
-            return;
-        }
-        switch ((entry >>> 8) & 7) {
-            case DeliveryMode.FIXED -> {
-                if ((entry & LVT_LEVEL) != 0 && index == LVT_LINT0) {
-                    if ((entry & LVT_REMOTE_IRR) == 0 && acceptFixedLocked(entry & 0xFF, true)) {
-                        lvt[index] = entry | LVT_REMOTE_IRR;
-                    }
-                } else if (!old) {
-                    acceptFixedLocked(entry & 0xFF, false);
-                }
-            }
-            case DeliveryMode.NMI -> nmiLatched |= !old;
-            case DeliveryMode.INIT -> {
-                if (!old) {
-                    receiveInitLocked();
-                }
-            }
-            default -> {
-                // ExtINT follows the pin level in extIntActiveLocked(); SMI and reserved: nothing.
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------- timer
-
     /** Fires the timer if due at {@code now} (guest ns). Called on this vCPU's thread. */
     void updateTimer(long now) {
-        if (now < timer.cachedDeadline() && timer.cachedDeadlineValid()) {
+        if (now < state.timer.cachedDeadline() && state.timer.cachedDeadlineValid()) {
             return;
         }
         synchronized (lock) {
-            expireTimerLocked(now);
+            state.expireTimer(now);
             recomputeLocked();
         }
     }
 
     /** Guest time of the next timer expiry, {@link Long#MAX_VALUE} if disarmed. */
     long timerDeadline() {
-        if (timer.cachedDeadlineValid()) {
-            return timer.cachedDeadline();
+        if (state.timer.cachedDeadlineValid()) {
+            return state.timer.cachedDeadline();
         }
         synchronized (lock) {
-            return timer.deadline(clock.nanos());
+            return state.timer.deadline(clock.nanos());
         }
-    }
-
-    private void expireTimerLocked(long now) {
-        if (timer.expire(now)) {
-            int entry = lvt[LVT_TIMER];
-            if ((entry & LVT_MASKED) == 0) {
-                acceptFixedLocked(entry & 0xFF, false);
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------- IPIs and routing
-
-    /** Validates the ICR just written; true if an IPI must be sent (outside the lock). */
-    private boolean checkIpiLocked() {
-        int mode = (icrLow >>> 8) & 7;
-        int vector = icrLow & 0xFF;
-        if ((mode == DeliveryMode.FIXED || mode == DeliveryMode.LOWEST_PRIORITY) && vector < 16) {
-            raiseErrorLocked(ESR_SEND_ILLEGAL_VECTOR);
-            return false;
-        }
-        // INIT level de-assert (level 0, trigger level) only resynchronises arbitration IDs on old
-        // processors (SDM 10.6.1); it does not reset anyone.
-        return !(mode == DeliveryMode.INIT && (icrLow & (1 << 14)) == 0 && (icrLow & (1 << 15)) != 0);
-    }
-
-    private void sendIpi() {
-        int low;
-        int high;
-        synchronized (lock) {
-            low = icrLow;
-            high = icrHigh;
-        }
-        bus.sendIpi(this, high >>> 24, (low & (1 << 11)) != 0, (low >>> 8) & 7, low & 0xFF, (low >>> 18) & 3);
     }
 
     /** Physical destination match (SDM 10.6.2.1); 0xFF is the broadcast ID. */
@@ -760,19 +405,9 @@ public final class LocalApic {
 
     /** Logical destination match in the flat or cluster model (SDM 10.6.2.2). */
     boolean matchesLogical(int destination) {
-        if (destination == 0xFF) {
-            return true;
-        }
-        int logicalId;
-        int model;
         synchronized (lock) {
-            logicalId = ldr >>> 24;
-            model = dfr >>> 28;
+            return state.matchesLogical(destination);
         }
-        if (model == 0xF) {
-            return (logicalId & destination) != 0;
-        }
-        return (logicalId >>> 4) == (destination >>> 4) && (logicalId & destination & 0xF) != 0;
     }
 
     /** Published arbitration priority for lowest-priority delivery. */
@@ -780,10 +415,10 @@ public final class LocalApic {
         return arbitrationPriority;
     }
 
-    /** True if the APIC is globally and software enabled (lowest-priority candidates). */
+    /** True if the APIC is globally and software enabled (a lowest-priority candidate). */
     boolean acceptsFixed() {
         synchronized (lock) {
-            return (apicBase & BASE_ENABLE) != 0 && (svr & SVR_ENABLE) != 0;
+            return state.hardwareEnabled() && state.softwareEnabled();
         }
     }
 

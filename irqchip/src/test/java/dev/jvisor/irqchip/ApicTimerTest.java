@@ -93,6 +93,17 @@ class ApicTimerTest {
     }
 
     @Test
+    void finishedOneShotStaysAtZero() {
+        f.apicWrite(0, LVT_TIMER, VECTOR);
+        f.apicWrite(0, TIMER_DIVIDE, 0xA); // divide by 128
+        f.apicWrite(0, TIMER_INITIAL, 10);
+        f.runToNextDeadline(0);
+        f.apicWrite(0, TIMER_DIVIDE, 0xB); // divide by 1
+        assertThat(f.apicRead(0, TIMER_CURRENT)).isZero();
+        assertThat(apicDeadline()).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
     void changingTheModeDisarms() {
         f.apicWrite(0, LVT_TIMER, VECTOR);
         f.apicWrite(0, TIMER_INITIAL, 1000);

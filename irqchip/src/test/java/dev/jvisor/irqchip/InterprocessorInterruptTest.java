@@ -129,6 +129,6 @@ class InterprocessorInterruptTest {
         ipi(0, 1, 0x0005);
         assertThat(f.lapic(1).pendingEvents()).isZero();
         f.apicWrite(0, ESR, 0);
-        assertThat(f.apicRead(0, ESR)).isEqualTo(LocalApic.ESR_SEND_ILLEGAL_VECTOR);
+        assertThat(f.apicRead(0, ESR)).isEqualTo(ApicState.ESR_SEND_ILLEGAL_VECTOR);
     }
 }

@@ -124,11 +124,11 @@ class LocalApicTest {
         fixed(5);
         assertThat(f.apicRead(0, ESR)).as("not yet loaded").isZero();
         f.apicWrite(0, ESR, 0);
-        assertThat(f.apicRead(0, ESR)).isEqualTo(LocalApic.ESR_RECEIVE_ILLEGAL_VECTOR);
+        assertThat(f.apicRead(0, ESR)).isEqualTo(ApicState.ESR_RECEIVE_ILLEGAL_VECTOR);
         assertThat(apic.acknowledge()).as("error interrupt").isEqualTo(0xFE);
         f.apicRead(0, 0x40); // reserved register
         f.apicWrite(0, ESR, 0);
-        assertThat(f.apicRead(0, ESR)).isEqualTo(LocalApic.ESR_ILLEGAL_REGISTER);
+        assertThat(f.apicRead(0, ESR)).isEqualTo(ApicState.ESR_ILLEGAL_REGISTER);
         f.apicWrite(0, ESR, 0);
         assertThat(f.apicRead(0, ESR)).isZero();
     }
@@ -205,7 +205,7 @@ class LocalApicTest {
         apic.setLint0(false);
         f.apicWrite(0, LVT_LINT0, 0x8032); // level-triggered
         apic.setLint0(true);
-        assertThat(f.apicRead(0, LVT_LINT0) & LocalApic.LVT_REMOTE_IRR).isNotZero();
+        assertThat(f.apicRead(0, LVT_LINT0) & ApicState.LVT_REMOTE_IRR).isNotZero();
         assertThat(apic.acknowledge()).isEqualTo(0x32);
         assertThat(f.apicRead(0, TMR + 0x10) & (1 << 18)).isNotZero();
         f.apicWrite(0, EOI, 0);
@@ -213,7 +213,7 @@ class LocalApicTest {
         apic.setLint0(false);
         assertThat(apic.acknowledge()).isEqualTo(0x32);
         f.apicWrite(0, EOI, 0);
-        assertThat(f.apicRead(0, LVT_LINT0) & LocalApic.LVT_REMOTE_IRR).isZero();
+        assertThat(f.apicRead(0, LVT_LINT0) & ApicState.LVT_REMOTE_IRR).isZero();
         assertThat(apic.interruptPending()).isFalse();
     }
 
