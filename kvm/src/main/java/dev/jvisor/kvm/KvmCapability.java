@@ -14,6 +14,7 @@ enum KvmCapability {
     PIT2(33, "the in-kernel 8254 timer"),
     IOEVENTFD(36, "guest writes signalled through eventfds"),
     SET_IDENTITY_MAP_ADDR(37, "the identity-map page KVM needs for real-mode guests"),
+    XSAVE(55, "MXCSR state, which KVM_GET_FPU/KVM_SET_FPU ignore"),
     SIGNAL_MSI(77, "message-signalled interrupts"),
     IMMEDIATE_EXIT(136, "stopping a vCPU promptly (kick)");
 

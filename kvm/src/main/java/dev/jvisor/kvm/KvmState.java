@@ -129,22 +129,28 @@ final class KvmState {
                 s.get(JAVA_LONG, FPU_LAST_IP), s.get(JAVA_LONG, FPU_LAST_DP), xmm, s.get(JAVA_INT, FPU_MXCSR));
     }
 
-    static void writeFpu(MemorySegment s, FpuState f) {
+    /**
+     * Writes FpuState into an FXSAVE image (SDM Vol. 1 §10.5.1, Table 10-2): FCW, FSW, abridged FTW,
+     * FOP, FIP, FDP, MXCSR at bytes 0–27 (MXCSR_MASK at 28 is left as the CPU reports it), ST0–ST7 in
+     * 16-byte slots from byte 32, XMM0–XMM15 from byte 160.
+     */
+    static void writeFxsaveArea(MemorySegment s, FpuState f) {
         if (f.st().length != 80 || f.xmm().length != 256) {
             throw new IllegalArgumentException("FPU state needs 80 bytes of x87 registers and 256 bytes of XMM registers");
         }
-        s.fill((byte) 0);
+        s.set(JAVA_SHORT, 0, (short) f.fcw());
+        s.set(JAVA_SHORT, 2, (short) f.fsw());
+        s.set(JAVA_BYTE, 4, (byte) f.ftw());
+        s.set(JAVA_BYTE, 5, (byte) 0);
+        s.set(JAVA_SHORT, 6, (short) f.lastOpcode());
+        s.set(JAVA_LONG, 8, f.lastIp());
+        s.set(JAVA_LONG, 16, f.lastDp());
+        s.set(JAVA_INT, 24, f.mxcsr());
         for (int i = 0; i < 8; i++) {
-            MemorySegment.copy(f.st(), i * 10, s, JAVA_BYTE, i * 16L, 10);
+            s.asSlice(32 + i * 16L, 16).fill((byte) 0);
+            MemorySegment.copy(f.st(), i * 10, s, JAVA_BYTE, 32 + i * 16L, 10);
         }
-        s.set(JAVA_SHORT, FPU_FCW, (short) f.fcw());
-        s.set(JAVA_SHORT, FPU_FSW, (short) f.fsw());
-        s.set(JAVA_BYTE, FPU_FTWX, (byte) f.ftw());
-        s.set(JAVA_SHORT, FPU_LAST_OPCODE, (short) f.lastOpcode());
-        s.set(JAVA_LONG, FPU_LAST_IP, f.lastIp());
-        s.set(JAVA_LONG, FPU_LAST_DP, f.lastDp());
-        MemorySegment.copy(f.xmm(), 0, s, JAVA_BYTE, FPU_XMM, 256);
-        s.set(JAVA_INT, FPU_MXCSR, f.mxcsr());
+        MemorySegment.copy(f.xmm(), 0, s, JAVA_BYTE, 160, 256);
     }
 
     private static boolean flag(MemorySegment s, long at) {

@@ -66,6 +66,15 @@ final class KvmStructs {
             JAVA_LONG.withName("last_ip"), JAVA_LONG.withName("last_dp"), sequenceLayout(16 * 16, JAVA_BYTE).withName("xmm"),
             JAVA_INT.withName("mxcsr"), JAVA_INT.withName("pad2")).withName("kvm_fpu");
 
+    /**
+     * struct kvm_xsave: a 4 KiB XSAVE image. Its first 512 bytes are the FXSAVE legacy area (MXCSR at
+     * byte 24, SDM Vol. 1 Table 10-2); the XSAVE header's XSTATE_BV is at byte 512 (§13.4.2).
+     */
+    static final StructLayout XSAVE = structLayout(sequenceLayout(1024, JAVA_INT).withName("region")).withName("kvm_xsave");
+    static final long XSAVE_MXCSR = 24, XSAVE_XSTATE_BV = 512;
+    /** XSTATE_BV bits for x87 and SSE state. */
+    static final long XFEATURE_FP_SSE = 3;
+
     /** struct kvm_msr_entry; struct kvm_msrs is an 8-byte header {nmsrs, pad} followed by entries. */
     static final StructLayout MSR_ENTRY = structLayout(
             JAVA_INT.withName("index"), JAVA_INT.withName("reserved"), JAVA_LONG.withName("data")).withName("kvm_msr_entry");

@@ -275,21 +275,37 @@ public final class KvmVcpu implements Vcpu {
         }
     }
 
+    /**
+     * x87 and SSE state. KVM_GET_FPU leaves MXCSR out (the kernel never fills kvm_fpu.mxcsr), so it
+     * is read from the FXSAVE area of the vCPU's XSAVE image.
+     */
     @Override
     public FpuState getFpu() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment s = a.allocate(FPU);
             fd.ioctl(Ioctl.KVM_GET_FPU, s, context());
+            MemorySegment x = a.allocate(XSAVE);
+            fd.ioctl(Ioctl.KVM_GET_XSAVE, x, context());
+            s.set(JAVA_INT, KvmStructs.offset(FPU, "mxcsr"), x.get(JAVA_INT, XSAVE_MXCSR));
             return KvmState.readFpu(s);
         }
     }
 
+    /**
+     * Sets x87 and SSE state, MXCSR included, by writing the FXSAVE area of the vCPU's XSAVE image
+     * (KVM_SET_FPU would drop MXCSR) and marking x87 and SSE state present in XSTATE_BV so the
+     * kernel uses the new values rather than the initial ones. Other XSAVE components are kept.
+     *
+     * @throws KvmException with EINVAL if MXCSR sets reserved bits
+     */
     @Override
     public void setFpu(FpuState fpu) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment s = a.allocate(FPU);
-            KvmState.writeFpu(s, fpu);
-            fd.ioctl(Ioctl.KVM_SET_FPU, s, context());
+            MemorySegment x = a.allocate(XSAVE);
+            fd.ioctl(Ioctl.KVM_GET_XSAVE, x, context());
+            KvmState.writeFxsaveArea(x, fpu);
+            x.set(JAVA_LONG, XSAVE_XSTATE_BV, x.get(JAVA_LONG, XSAVE_XSTATE_BV) | XFEATURE_FP_SSE);
+            fd.ioctl(Ioctl.KVM_SET_XSAVE, x, context());
         }
     }
 
