@@ -82,6 +82,20 @@ public final class Ioapic {
     }
 
     /**
+     * Re-sends an ExtINT entry whose pin is still asserted: the 8259 behind pin 0 keeps INTR high
+     * after an INTA while more requests wait, and every INTA needs its own ExtINT message.
+     */
+    void resample(int pin) {
+        checkPin(pin);
+        synchronized (lock) {
+            long entry = redirection[pin];
+            if ((pinLevels & (1 << pin)) != 0 && ((entry >>> 8) & 7) == DeliveryMode.EXTINT) {
+                serviceLocked(pin, true);
+            }
+        }
+    }
+
+    /**
      * Sends pin {@code pin}'s interrupt if its entry allows it. Edge-triggered entries (and the
      * non-fixed delivery modes, which the datasheet requires to be edge-triggered) send only on a
      * rising edge; fixed level-triggered entries send while the pin is asserted and remote IRR is

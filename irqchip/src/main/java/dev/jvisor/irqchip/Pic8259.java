@@ -15,15 +15,23 @@ package dev.jvisor.irqchip;
  * PIC before IOAPIC before local APIC).
  */
 public final class Pic8259 {
-    /** Receives the master's INT output whenever it changes. */
+    /** Receives the master's INT output. */
     interface OutputListener {
+        /** INT changed to {@code level}. */
         void intrChanged(boolean level);
+
+        /**
+         * An INTA cycle left INT high because more requests wait: an edge-sensitive consumer (IOAPIC
+         * pin 0 in ExtINT mode) must ask again.
+         */
+        void intrStillAsserted();
     }
 
     private final Object lock = new Object();
     private final Pic8259Chip master = new Pic8259Chip(true);
     private final Pic8259Chip slave = new Pic8259Chip(false);
     private final OutputListener listener;
+    /** The master's INT output as last published. */
     private boolean intr;
 
     Pic8259(OutputListener listener) {
@@ -79,7 +87,11 @@ public final class Pic8259 {
                     vector = master.vectorFor(irq);
                 }
             }
+            boolean before = intr;
             updateLocked();
+            if (before && intr) {
+                listener.intrStillAsserted();
+            }
             return vector;
         }
     }

@@ -69,7 +69,17 @@ public final class Platform {
             lapics[cpu] = new LocalApic(cpu, cpu == 0, physicalAddressBits, clock, bus, waiters[cpu]);
         }
         ioapic = new Ioapic(ioapicId, bus);
-        pic = new Pic8259(this::picOutputChanged);
+        pic = new Pic8259(new Pic8259.OutputListener() {
+            @Override
+            public void intrChanged(boolean level) {
+                picOutputChanged(level);
+            }
+
+            @Override
+            public void intrStillAsserted() {
+                ioapic.resample(0);
+            }
+        });
         bus.attach(lapics, ioapic, pic);
         pit = new Pit8254(clock, level -> lines.drive(2, level));
         portB = new SystemControlPort(pit, clock);

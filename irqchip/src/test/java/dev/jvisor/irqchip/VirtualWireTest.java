@@ -83,4 +83,18 @@ class VirtualWireTest {
         assertThat(bsp.acknowledge()).isEqualTo(0x31);
         assertThat(bsp.interruptPending()).isFalse();
     }
+
+    @Test
+    void everyWaiting8259RequestGetsItsOwnExtIntMessage() {
+        f.linuxInitPic(true, 0xE9, 0xFF); // auto-EOI: INTR stays high while requests wait
+        f.enableApic(0);
+        f.apicWrite(0, LVT_LINT0, 0x10700);
+        f.programPin(0, 7 << 8);
+        f.platform.lines().pulse(4);
+        f.platform.lines().pulse(1);
+        assertThat(bsp.acknowledge()).isEqualTo(0x31);
+        assertThat(bsp.interruptPending()).isTrue();
+        assertThat(bsp.acknowledge()).isEqualTo(0x34);
+        assertThat(bsp.interruptPending()).isFalse();
+    }
 }
