@@ -8,6 +8,8 @@ package dev.jvisor.irqchip;
  * <p>Registers are reached indirectly: the guest writes a register index to IOREGSEL (offset 0x00)
  * and reads or writes it through IOWIN (offset 0x10). Offset 0x40 is the EOI register.
  *
+ * <p>Messages are delivered at once, so delivery status (bit 12) always reads idle.
+ *
  * <p>Pin levels are logical assertion (true = the device requests service), whatever the polarity
  * bit says: the polarity bit is stored for the guest, and the machine's ACPI tables declare its
  * lines active-high, as QEMU's do. Thread-safe; device threads drive pins concurrently with vCPUs.

@@ -65,7 +65,7 @@ public final class Pic8259 {
     /**
      * The INTA cycle: the master picks its best request; for IR2 with a slave behind it the slave
      * supplies the vector. A request that vanished yields the chip's IR7 vector (a spurious IRQ 7 or
-     * 15) without setting ISR, as on the 8259A.
+     * 15) without setting that chip's ISR, as on the 8259A.
      */
     public int acknowledge() {
         synchronized (lock) {
@@ -78,10 +78,15 @@ public final class Pic8259 {
                 if (irq == 2 && master.cascadesOnIr2()) {
                     int slaveIrq = slave.pendingIrq();
                     if (slaveIrq < 0) {
-                        vector = slave.spuriousVector();
+                        vector = slave.spuriousVector(); // the slave's request vanished: IRQ 15
                     } else {
                         slave.acknowledge(slaveIrq);
                         vector = slave.vectorFor(slaveIrq);
+                    }
+                    if (slave.output()) {
+                        // The slave's INT stayed high (auto-EOI, or a better request waits): the
+                        // master's edge-triggered IR2 would miss it, so it is requested again.
+                        master.latchRequest(2);
                     }
                 } else {
                     vector = master.vectorFor(irq);
@@ -139,9 +144,13 @@ public final class Pic8259 {
         }
     }
 
-    /** Feeds the slave's INT into the master's IR2 and publishes the master's INT if it changed. */
+    /**
+     * Feeds the slave's INT into the master's IR2, an edge-triggered input like any other (so a
+     * slave request withdrawn after the master latched it ends as a spurious IRQ 15), and publishes
+     * the master's INT if it changed.
+     */
     private void updateLocked() {
-        master.setCascadeInput(slave.output());
+        master.setInput(2, slave.output());
         boolean output = master.output();
         if (output != intr) {
             intr = output;

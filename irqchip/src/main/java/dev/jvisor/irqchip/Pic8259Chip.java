@@ -70,14 +70,9 @@ final class Pic8259Chip {
         }
     }
 
-    /**
-     * The slave's INT on the master's IR2. It is followed as a level, so a slave that still requests
-     * service after an INTA (auto-EOI on the slave, or a second request) is seen again at once.
-     */
-    void setCascadeInput(boolean level) {
-        int bit = 1 << 2;
-        inputs = level ? inputs | bit : inputs & ~bit;
-        irr = level ? irr | bit : irr & ~bit;
+    /** Sets the request bit of {@code irq} whatever its input did (the cascade re-request). */
+    void latchRequest(int irq) {
+        irr |= 1 << irq;
     }
 
     int readElcr() {

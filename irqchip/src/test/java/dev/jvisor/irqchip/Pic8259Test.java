@@ -126,15 +126,34 @@ class Pic8259Test {
     }
 
     @Test
-    void withdrawnSlaveRequestIsSpurious() {
+    void withdrawnSlaveRequestGivesSpuriousIrq15() {
         f.outb(0x4D1, 1 << 3); // IRQ 11 level-triggered
         f.outb(0xA1, 0xFF & ~(1 << 3));
         raise(11);
-        assertThat(pic.intr()).isTrue();
-        // the master follows the slave's INT on IR2, so a withdrawn request leaves nothing to take
+        // the master has latched the slave's request on IR2; the slave's own request goes away
         lower(11);
+        assertThat(pic.intr()).isTrue();
+        assertThat(pic.acknowledge()).isEqualTo(0x3F);
+        f.outb(0x20, 0x0B);
+        f.outb(0xA0, 0x0B);
+        assertThat(f.inb(0x20)).as("the master did service IR2").isEqualTo(1 << 2);
+        assertThat(f.inb(0xA0)).isZero();
+        f.outb(0x20, 0x62); // Linux EOIs only the master for a spurious IRQ 15
         assertThat(pic.intr()).isFalse();
-        assertThat(pic.acknowledge()).isEqualTo(0x37);
+    }
+
+    @Test
+    void autoEoiSlaveKeepsRequestingThroughTheCascade() {
+        f.outb(0xA0, 0x11);
+        f.outb(0xA1, 0x38);
+        f.outb(0xA1, 2);
+        f.outb(0xA1, 0x03); // slave in auto-EOI mode
+        f.outb(0xA1, 0x00);
+        raise(9);
+        raise(10);
+        assertThat(pic.acknowledge()).isEqualTo(0x39);
+        f.outb(0x20, 0x62);
+        assertThat(pic.acknowledge()).as("the slave's INT never dropped").isEqualTo(0x3A);
     }
 
     @Test
