@@ -114,14 +114,6 @@ final class ApicBus {
         return pic.acknowledge();
     }
 
-    LocalApic apic(int cpu) {
-        return apics[cpu];
-    }
-
-    int apicCount() {
-        return apics.length;
-    }
-
     private static boolean matches(LocalApic apic, int destination, boolean logical) {
         return logical ? apic.matchesLogical(destination) : apic.matchesPhysical(destination);
     }

@@ -9,7 +9,6 @@ package dev.jvisor.irqchip;
  */
 final class ApicState {
     static final long BASE_BSP = 1L << 8;
-    static final long BASE_X2APIC = 1L << 10;
     static final long BASE_ENABLE = 1L << 11;
 
     static final int SVR_ENABLE = 1 << 8;
@@ -17,8 +16,6 @@ final class ApicState {
     static final int LVT_LEVEL = 1 << 15;
     static final int LVT_REMOTE_IRR = 1 << 14;
     static final int LVT_TIMER = 0;
-    static final int LVT_THERMAL = 1;
-    static final int LVT_PERF = 2;
     static final int LVT_LINT0 = 3;
     static final int LVT_LINT1 = 4;
     static final int LVT_ERROR = 5;

@@ -405,14 +405,6 @@ final class PitChannel {
         return value == 0 ? modulus : value;
     }
 
-    int mode() {
-        return mode;
-    }
-
-    int reload() {
-        return reload;
-    }
-
     boolean gate() {
         return gate;
     }

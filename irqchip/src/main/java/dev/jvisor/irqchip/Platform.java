@@ -126,6 +126,11 @@ public final class Platform {
         return lines;
     }
 
+    /** MSIs dropped because their address was outside the 0xFEExxxxx interrupt window. */
+    public long rejectedMsis() {
+        return bus.rejectedMsis();
+    }
+
     /** Adds a timer that fires on the BSP's thread (the RTC, for instance). Call while wiring. */
     public synchronized void addBspTimer(TimerSource timer) {
         Objects.requireNonNull(timer, "timer");

@@ -57,5 +57,6 @@ class MsiTest {
         lines.signalMsi(0xFEE0_0000L | 1L << 32, 0x41);
         assertThat(f.lapic(0).pendingEvents()).isZero();
         assertThat(f.lapic(1).pendingEvents()).isZero();
+        assertThat(f.platform.rejectedMsis()).isEqualTo(2);
     }
 }

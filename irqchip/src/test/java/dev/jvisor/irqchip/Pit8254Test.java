@@ -312,7 +312,9 @@ class Pit8254Test {
     void portBBits() {
         f.outb(0x61, 0xFF);
         assertThat(f.inb(0x61) & 0xCF).as("bits 0-3 writable, 6-7 clear").isEqualTo(0x0F);
+        assertThat(f.platform.pit().gate2()).isTrue();
         f.outb(0x61, 0x00);
+        assertThat(f.platform.pit().gate2()).isFalse();
         int first = f.inb(0x61) & 0x10;
         atTick((f.pitTick() / 18 + 1) * 18);
         assertThat(f.inb(0x61) & 0x10).as("refresh toggles every 18 PIT clocks").isNotEqualTo(first);
