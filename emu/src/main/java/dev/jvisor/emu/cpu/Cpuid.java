@@ -4,7 +4,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The CPUID the emulated CPU reports: an honest x86-64 baseline (x86-64-v1 plus LAHF/SAHF in long
- * mode), advertising only what this emulator implements completely.
+ * mode, and the local APIC's TSC-deadline timer), advertising only what this emulator implements
+ * completely.
  *
  * <p>Identity: vendor "AuthenticAMD", family 15, model 107, stepping 1 — the identity of QEMU's
  * default {@code qemu64} CPU model. Two reasons: (1) reference boots under QEMU TCG with
@@ -19,8 +20,8 @@ final class Cpuid {
             CX8 = 1 << 8, APIC = 1 << 9, MTRR = 1 << 12, PGE = 1 << 13, CMOV = 1 << 15, PAT = 1 << 16,
             PSE36 = 1 << 17, CLFSH = 1 << 19, MMX = 1 << 23, FXSR = 1 << 24, SSE = 1 << 25, SSE2 = 1 << 26,
             HTT = 1 << 28;
-    // Leaf 1 ECX
-    private static final int HYPERVISOR = 1 << 31;
+    // Leaf 1 ECX: TSC-deadline mode of the local APIC timer (module irqchip implements it fully).
+    private static final int TSC_DEADLINE = 1 << 24, HYPERVISOR = 1 << 31;
     // Leaf 0x80000001 EDX / ECX
     private static final int SYSCALL = 1 << 11, NX = 1 << 20, LM = 1 << 29;
     private static final int LAHF_LM = 1;
@@ -63,7 +64,7 @@ final class Cpuid {
                 int eax = (0xf << 8) | (0xb << 4) | 1 | (0x6 << 16); // family 0Fh, ext model 6, model Bh, stepping 1
                 int ebx = (8 << 8) | (apicId << 24) | (cpus > 1 ? cpus << 16 : 0);
                 int edx = LEAF1_EDX | (cpus > 1 ? HTT : 0);
-                return new int[]{eax, ebx, HYPERVISOR, edx};
+                return new int[]{eax, ebx, TSC_DEADLINE | HYPERVISOR, edx};
             }
             case 0x4000_0000:
                 return new int[]{0x4000_0000, word(HV_SIGNATURE, 0), word(HV_SIGNATURE, 4), word(HV_SIGNATURE, 8)};

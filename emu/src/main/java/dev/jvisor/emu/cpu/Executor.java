@@ -62,7 +62,8 @@ public final class Executor {
                 step();
             }
         } catch (Interrupts.TripleFault e) {
-            return new VcpuExit.Shutdown(String.format("triple fault (last vector %d) at rip 0x%x", e.vector, c.rip));
+            return new VcpuExit.Shutdown(String.format("triple fault (last vector %d) at rip 0x%x%n%s", e.vector, c.rip,
+                    CpuDump.describe(c, translator.decoder(), null)));
         } catch (RuntimeException | StackOverflowError e) {
             return new VcpuExit.Crashed(crashReport("emulator failure: " + e, -1, e));
         }
