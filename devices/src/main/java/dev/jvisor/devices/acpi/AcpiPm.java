@@ -131,15 +131,26 @@ public final class AcpiPm implements AutoCloseable {
         }
     };
 
-    private final BusDevice timerBlock = new Block(TIMER_BLOCK_LENGTH) {
+    /** Lock-free: guests read the PM timer in tight loops (clock calibration, the acpi_pm clocksource). */
+    private final BusDevice timerBlock = new BusDevice() {
         @Override
-        int readByte(int n) {
-            return (int) (timerValue(nanoTime.getAsLong()) >>> (8 * n)) & 0xFF;
+        public int accessSizes() {
+            return AccessSizes.UP_TO_DWORD;
         }
 
         @Override
-        boolean writeBytes(int written, int mask) {
-            return false; // read-only
+        public long read(long offset, int size) {
+            if (offset >= TIMER_BLOCK_LENGTH) {
+                return -1L;
+            }
+            long value = timerValue(nanoTime.getAsLong()) >>> (8 * offset);
+            // Bytes past the 4-byte register read as all ones, like the other blocks.
+            return offset + size > TIMER_BLOCK_LENGTH ? value | -1L << (8 * (TIMER_BLOCK_LENGTH - offset)) : value;
+        }
+
+        @Override
+        public void write(long offset, int size, long value) {
+            // Read-only.
         }
     };
 

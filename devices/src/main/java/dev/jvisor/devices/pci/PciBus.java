@@ -4,6 +4,7 @@ import dev.jvisor.devices.AccessSizes;
 import dev.jvisor.devices.Bus;
 import dev.jvisor.devices.BusMapping;
 import dev.jvisor.hypervisor.InterruptLines;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -141,7 +142,7 @@ public final class PciBus {
 
     /** All attached functions (a snapshot), the host bridge first. */
     public synchronized List<PciDevice> devices() {
-        return java.util.Arrays.stream(functions).flatMap(java.util.Arrays::stream)
+        return Arrays.stream(functions).flatMap(Arrays::stream)
                 .filter(Objects::nonNull).map(a -> a.device).toList();
     }
 

@@ -98,6 +98,7 @@ class AcpiPmTest {
         nanos.set(1_000_000L);
         assertThat(tmr.read(0, 4)).isEqualTo(3_579L);
         assertThat(tmr.read(1, 1)).isEqualTo(3_579L >> 8);
+        assertThat(tmr.read(2, 4) & 0xFFFF_FFFFL).as("bytes past the register read as ones").isEqualTo(0xFFFF_0000L);
         tmr.write(0, 4, 0); // read-only
         assertThat(tmr.read(0, 4)).isEqualTo(3_579L);
         // 32-bit wrap after 2^32 ticks (about 20 minutes).

@@ -1,0 +1,2 @@
+/** The CMOS real-time clock and NVRAM (MC146818-compatible). */
+package dev.jvisor.devices.rtc;

@@ -1,0 +1,2 @@
+/** Serial ports: the 16550A UART. */
+package dev.jvisor.devices.serial;
