@@ -22,6 +22,8 @@ final class KvmInterrupts implements InterruptLines {
     private final MemorySegment irqLevel = arena.allocate(KvmStructs.IRQ_LEVEL);
     private final MemorySegment msi = arena.allocate(KvmStructs.MSI);
     private final MemorySegment errno = Libc.newErrnoState(arena);
+    /** Guarded by this. */
+    private boolean closed;
 
     KvmInterrupts(NativeFd vmFd) {
         this.vmFd = vmFd;
@@ -33,6 +35,7 @@ final class KvmInterrupts implements InterruptLines {
             throw new IllegalArgumentException("GSI must be 0.." + (GSI_COUNT - 1) + ": " + gsi);
         }
         synchronized (this) {
+            checkOpen();
             irqLevel.set(JAVA_INT, 0, gsi);
             irqLevel.set(JAVA_INT, 4, high ? 1 : 0);
             if (Libc.ioctl(errno, vmFd.fd(), Ioctl.KVM_IRQ_LINE.number, irqLevel) < 0) {
@@ -48,6 +51,7 @@ final class KvmInterrupts implements InterruptLines {
             throw new IllegalArgumentException(String.format("MSI address 0x%x is outside 0xfee00000-0xfeefffff", address));
         }
         synchronized (this) {
+            checkOpen();
             msi.fill((byte) 0);
             msi.set(JAVA_INT, 0, (int) address);
             msi.set(JAVA_INT, 4, (int) (address >>> 32));
@@ -58,9 +62,18 @@ final class KvmInterrupts implements InterruptLines {
         }
     }
 
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the VM is closed");
+        }
+    }
+
     void close() {
         synchronized (this) {
-            arena.close();
+            if (!closed) {
+                closed = true;
+                arena.close();
+            }
         }
     }
 }

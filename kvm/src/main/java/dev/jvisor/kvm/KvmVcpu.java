@@ -43,8 +43,9 @@ public final class KvmVcpu implements Vcpu {
     private final MemorySegment runErrno;
     private final AtomicBoolean kickPending = new AtomicBoolean();
     private final Object kickLock = new Object();
-    /** Guarded by kickLock: whether a thread is inside run(), and its pthread handle. */
+    /** Guarded by kickLock: whether a thread is inside run(), its pthread handle, and whether closed. */
     private boolean running;
+    private boolean closed;
     private long runningThread;
     private long exits;
 
@@ -87,6 +88,9 @@ public final class KvmVcpu implements Vcpu {
         }
         KickSignal.signal();
         synchronized (kickLock) {
+            if (closed) {
+                throw new IllegalStateException("vCPU " + index + " is closed");
+            }
             if (running) {
                 throw new IllegalStateException("vCPU " + index + " is already running on another thread");
             }
@@ -225,11 +229,15 @@ public final class KvmVcpu implements Vcpu {
         }
     }
 
+    /** Stops a running vCPU or makes its next run() return at once; a no-op once the vCPU is closed. */
     @Override
     public void kick() {
-        kickPending.set(true);
-        run.set(JAVA_BYTE, RUN_IMMEDIATE_EXIT, (byte) 1);
         synchronized (kickLock) {
+            if (closed) {
+                return;
+            }
+            kickPending.set(true);
+            run.set(JAVA_BYTE, RUN_IMMEDIATE_EXIT, (byte) 1);
             if (running) {
                 // The thread cannot leave run() (and so cannot end) while we hold kickLock.
                 KickSignal.send(runningThread);
@@ -413,6 +421,12 @@ public final class KvmVcpu implements Vcpu {
 
     /** Unmaps kvm_run and closes the vCPU fd. The vCPU must not be running. */
     void close() {
+        synchronized (kickLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
         try {
             arena.close();
         } finally {

@@ -37,7 +37,8 @@ public final class KvmVm implements Vm {
 
     private final NativeFd vmFd;
     private final GuestMemory memory;
-    private final List<KvmVcpu> vcpus = new ArrayList<>();
+    private final List<KvmVcpu> created = new ArrayList<>();
+    private final List<KvmVcpu> vcpus;
     private final KvmInterrupts interrupts;
     private final Set<KvmEventFd> eventFds = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
@@ -78,13 +79,14 @@ public final class KvmVm implements Vm {
                     fd.close();
                     throw e;
                 }
-                vcpus.add(vcpu);
+                created.add(vcpu);
                 vcpu.setCpuid(CpuidTable.forVcpu(supportedCpuid, i, spec.vcpus()));
             }
         } catch (RuntimeException e) {
             close();
             throw e;
         }
+        this.vcpus = List.copyOf(created);
     }
 
     private void setMemoryRegion(MemoryRegion r, int flags) {
@@ -108,7 +110,7 @@ public final class KvmVm implements Vm {
 
     @Override
     public List<KvmVcpu> vcpus() {
-        return List.copyOf(vcpus);
+        return vcpus;
     }
 
     @Override
@@ -256,7 +258,7 @@ public final class KvmVm implements Vm {
                 failure = ex;
             }
         }
-        for (KvmVcpu v : vcpus) {
+        for (KvmVcpu v : created) {
             try {
                 v.close();
             } catch (RuntimeException ex) {

@@ -109,10 +109,15 @@ class KvmErrorTest {
     }
 
     @Test
-    void closingTwiceIsHarmless() {
+    void aClosedVmRefusesWorkClearlyAndClosingTwiceIsHarmless() {
         TestVm t = KvmTestSupport.newVm(1, 1 << 20);
+        KvmVcpu vcpu = t.vcpu();
         t.vm().close();
         t.vm().close();
+        vcpu.kick();
+        assertThatThrownBy(vcpu::run).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        assertThatThrownBy(() -> t.vm().interrupts().setLevel(4, true)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
         t.memory().close();
     }
 }
