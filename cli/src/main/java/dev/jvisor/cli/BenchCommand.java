@@ -1,0 +1,9 @@
+package dev.jvisor.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code jvisor bench}: benchmarks that print figures (never timed assertions in tests). */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Run a benchmark and print its figures.",
+        subcommands = {BenchKvmExit.class})
+final class BenchCommand {
+}
