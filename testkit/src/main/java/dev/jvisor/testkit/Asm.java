@@ -21,7 +21,7 @@ import static dev.jvisor.testkit.Encoder.REXW;
  * {@link #jShort} is asked for. Bad operands throw {@link IllegalArgumentException}, operands
  * invalid in the current mode {@link IllegalStateException}. Not thread-safe.
  */
-public final class Asm extends AsmControl {
+public final class Asm extends AsmInteger {
     private static final int ADD = 0, OR = 1, ADC = 2, SBB = 3, AND = 4, SUB = 5, XOR = 6, CMP = 7;
 
     /** An assembler for code at guest address 0. */
@@ -369,62 +369,38 @@ public final class Asm extends AsmControl {
     }
 
     public Asm rol(Operand dst, int count) {
-        return shift(dst, 0, count);
+        return group2(dst, 0, count);
     }
 
     public Asm ror(Operand dst, int count) {
-        return shift(dst, 1, count);
+        return group2(dst, 1, count);
     }
 
     public Asm shl(Operand dst, int count) {
-        return shift(dst, 4, count);
+        return group2(dst, 4, count);
     }
 
     public Asm shr(Operand dst, int count) {
-        return shift(dst, 5, count);
+        return group2(dst, 5, count);
     }
 
     public Asm sar(Operand dst, int count) {
-        return shift(dst, 7, count);
+        return group2(dst, 7, count);
     }
 
     /** SHL r/m, CL. */
     public Asm shl(Operand dst, Reg cl) {
-        return shiftCl(dst, 4, cl);
+        return group2Cl(dst, 4, cl);
     }
 
     /** SHR r/m, CL. */
     public Asm shr(Operand dst, Reg cl) {
-        return shiftCl(dst, 5, cl);
+        return group2Cl(dst, 5, cl);
     }
 
     /** SAR r/m, CL. */
     public Asm sar(Operand dst, Reg cl) {
-        return shiftCl(dst, 7, cl);
-    }
-
-    /** Group 2 shifts by an immediate: D0/D1 for a count of one, else C0/C1 ib. */
-    private Asm shift(Operand dst, int ext, int count) {
-        int bits = requireSize(dst, "shift");
-        if (count < 0 || count > 255) {
-            throw new IllegalArgumentException("shift count must be 0..255: " + count);
-        }
-        int base = bits == 8 ? 0 : 1;
-        if (count == 1) {
-            enc.modrm(enc.sizeFlags(bits), op(0xd0 + base), ext, null, dst, 0, 0);
-        } else {
-            enc.modrm(enc.sizeFlags(bits), op(0xc0 + base), ext, null, dst, 1, count);
-        }
-        return this;
-    }
-
-    private Asm shiftCl(Operand dst, int ext, Reg cl) {
-        if (cl != Reg.CL) {
-            throw new IllegalArgumentException("variable shifts count in CL, not " + cl);
-        }
-        int bits = requireSize(dst, "shift");
-        enc.modrm(enc.sizeFlags(bits), op(bits == 8 ? 0xd2 : 0xd3), ext, null, dst, 0, 0);
-        return this;
+        return group2Cl(dst, 7, cl);
     }
 
     /** SETcc r/m8 (0F 90+cc /0). */

@@ -6,7 +6,7 @@ import static dev.jvisor.testkit.Encoder.OSZ;
  * The stack and control-flow instructions of {@link Asm} (kept apart from data movement and
  * arithmetic so each file stays readable). Opcodes are from the Intel SDM Vol. 2 instruction pages.
  */
-abstract sealed class AsmControl extends AsmSystem permits Asm {
+abstract sealed class AsmControl extends AsmSystem permits AsmInteger {
     AsmControl(int bits, long origin) {
         super(bits, origin);
     }
