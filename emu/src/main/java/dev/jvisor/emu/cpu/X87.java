@@ -6,20 +6,44 @@ package dev.jvisor.emu.cpu;
  *
  * <p>Physical register {@code i} is {@code mant[i]} (64-bit significand with explicit integer bit)
  * and {@code se[i]} (sign in bit 15, biased exponent in bits 0-14). ST(i) is physical register
- * {@code (top + i) & 7}. Arithmetic converts to {@code double} and back (see {@link #get}/{@link #set}).
+ * {@code (top + i) & 7}. The arithmetic instructions compute on these exact bits in software
+ * ({@link X87Float}, {@link X87Ops}): results are correctly rounded to the precision and rounding
+ * controls of {@link #fcw}, and moves (FLD/FSTP m80, FXCH, FST ST(i)) copy the bits unchanged. Only
+ * the transcendental instructions go through {@code double} ({@link #get}/{@link #set}).
+ *
+ * <p>Besides the register file this class holds the stack discipline (push/pop with overflow and
+ * underflow, SDM Vol. 1 §8.5.1.1), the exception bookkeeping of FSW (sticky flags, ES/B summary,
+ * pending unmasked exceptions reported as #MF at the next waiting instruction, §8.6-8.7) and the
+ * FLDENV/FSTENV images (§8.1.10, Figures 8-9 to 8-12).
  */
 final class X87 {
+    static final int IE = 1, ZE = 4, SF = 0x40, ES = 0x80, C0 = 0x100, C1 = 0x200, C2 = 0x400, C3 = 0x4000,
+            B = 0x8000;
+
     final long[] mant = new long[8];
     final int[] se = new int[8];
     int fcw = 0x37f;
     /** FSW without TOP (bits 11-13 are kept in {@link #top}). */
     int fsw;
-    /** Full 2-bit-per-register tag word (physical order); 3 = empty. */
+    /**
+     * 2-bit-per-register tag word (physical order): 3 = empty, anything else non-empty. As on
+     * processors since the Pentium Pro only empty/non-empty is kept; the valid/zero/special
+     * classification is computed when the tag word is stored ({@link #fullTags}).
+     */
     int ftw = 0xffff;
     int top;
+    /** FOP: the last non-control instruction's opcode bits (SDM Vol. 1 §8.1.9). */
     int lastOpcode;
+    /** FIP/FCS and FDP/FDS: offsets and selectors of the last non-control instruction and its memory operand. */
     long lastIp;
     long lastDp;
+    int lastCs;
+    int lastDs;
+    /** The software floating-point unit and its last result. */
+    final X87Float f = new X87Float();
+    /** FRSTOR reads all registers here before changing any (a fault must leave the FPU intact). */
+    final long[] stagedMant = new long[8];
+    final int[] stagedSe = new int[8];
 
     /** Physical register number of ST(i). */
     int phys(int i) {
@@ -100,11 +124,11 @@ final class X87 {
         return t;
     }
 
-    /** Restores the full tag word from the abridged form, classifying each valid register (SDM Vol. 1 §10.5.1.1). */
+    /** Restores the tag word from the abridged form (SDM Vol. 1 §10.5.1.1); see {@link #ftw} for the classification. */
     void setAbridgedTags(int t) {
         int w = 0;
         for (int i = 0; i < 8; i++) {
-            w |= ((t & (1 << i)) == 0 ? 3 : classify(i)) << (2 * i);
+            w |= ((t & (1 << i)) == 0 ? 3 : 0) << (2 * i);
         }
         ftw = w;
     }
@@ -160,5 +184,113 @@ final class X87 {
         lastOpcode = 0;
         lastIp = 0;
         lastDp = 0;
+        lastCs = 0;
+        lastDs = 0;
+    }
+
+    // --- Availability and pending exceptions -------------------------------------------------------
+
+    /** Every x87 instruction: CR0.EM or CR0.TS raise #NM (SDM Vol. 3A §2.5, Table 2-2). */
+    void checkAvailable(Cpu c) {
+        if ((c.cr0 & (ControlRegisters.CR0_EM | ControlRegisters.CR0_TS)) != 0) {
+            throw c.fault(CpuException.NM);
+        }
+    }
+
+    /** The start of a waiting x87 instruction: #NM, then a pending unmasked exception as #MF. */
+    void checkWaiting(Cpu c) {
+        checkAvailable(c);
+        if ((fsw & ES) != 0 && (c.cr0 & ControlRegisters.CR0_NE) != 0) {
+            throw c.fault(CpuException.MF);
+        }
+    }
+
+    /**
+     * Merges the exceptions of an instruction into FSW: sticky flags IE..PE and SF, C1 from
+     * {@code exc} (its round-up or stack-overflow indication, else cleared), and ES/B when one of
+     * them is unmasked. Returns whether the instruction may deliver its result: an unmasked invalid
+     * operation, denormal operand or zero divide leaves the destination and stack untouched (SDM
+     * Vol. 1 §8.5).
+     */
+    boolean commit(int exc) {
+        return commit(exc, true);
+    }
+
+    /** {@link #commit(int)}, leaving C1 alone unless {@code setC1} (instructions that define it only on a stack fault). */
+    boolean commit(int exc, boolean setC1) {
+        if (setC1) {
+            fsw &= ~C1;
+        }
+        fsw |= exc & (0x7f | C1);
+        if ((exc & 0x3f & ~fcw) != 0) {
+            fsw |= ES | B;
+        }
+        return (exc & (X87Float.IE | X87Float.DE | X87Float.ZE) & ~fcw) == 0;
+    }
+
+    /** Recomputes ES/B from the flags and masks after FLDCW, FLDENV or FRSTOR change either. */
+    void updateSummary() {
+        if ((fsw & 0x3f & ~fcw) != 0) {
+            fsw |= ES | B;
+        } else {
+            fsw &= ~(ES | B);
+        }
+    }
+
+    boolean masked(int exc) {
+        return (exc & ~fcw & 0x3f) == 0;
+    }
+
+    // --- Stack -----------------------------------------------------------------------------------
+
+    boolean isEmpty(int p) {
+        return ((ftw >> (2 * p)) & 3) == 3;
+    }
+
+    /** Whether a push would overflow: the register below TOP (the future ST(0)) is in use. */
+    boolean pushOverflows() {
+        return !isEmpty((top - 1) & 7);
+    }
+
+    void write(int p, long m, int signExp) {
+        mant[p] = m;
+        se[p] = signExp & 0xffff;
+        ftw &= ~(3 << (2 * p));
+    }
+
+    void writeIndefinite(int p) {
+        write(p, X87Float.INDEFINITE_MANT, X87Float.INDEFINITE_SE);
+    }
+
+    void push(long m, int signExp) {
+        top = (top - 1) & 7;
+        write(top, m, signExp);
+    }
+
+    void pop() {
+        ftw |= 3 << (2 * top);
+        top = (top + 1) & 7;
+    }
+
+    void free(int p) {
+        ftw |= 3 << (2 * p);
+    }
+
+    /** The FSTENV/FSAVE tag word: 0 valid, 1 zero, 2 special, 3 empty (SDM Vol. 1 Figure 8-7). */
+    int fullTags() {
+        int w = 0;
+        for (int i = 0; i < 8; i++) {
+            w |= (isEmpty(i) ? 3 : classify(i)) << (2 * i);
+        }
+        return w;
+    }
+
+    /** Loads a stored tag word: only empty versus non-empty is kept. */
+    void setFullTags(int w) {
+        int t = 0;
+        for (int i = 0; i < 8; i++) {
+            t |= ((w >> (2 * i)) & 3) == 3 ? 3 << (2 * i) : 0;
+        }
+        ftw = t;
     }
 }
