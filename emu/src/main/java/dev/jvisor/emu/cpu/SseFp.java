@@ -95,7 +95,10 @@ final class SseFp {
         return SseFloat.arithD(c, op, a, b);
     }
 
-    /** COMISS/UCOMISS ({@code op} 0/1) and COMISD/UCOMISD: compare the low elements into ZF, PF, CF. */
+    /**
+     * COMISS/COMISD ({@code signaling}: #I for QNaNs too) and UCOMISS/UCOMISD: compare the low
+     * elements into ZF, PF, CF; an unmasked exception leaves EFLAGS unchanged.
+     */
     static final class Comis extends SseInsn {
         boolean dbl;
         boolean signaling;

@@ -64,7 +64,8 @@ final class SseIntDecoder {
                 return d.undefined();
             }
             if (lane >= 0) {
-                return mmx ? mmx(d, new SsePackedInt.Mmx(), lane) : SseDecoder.sse(d, new SsePackedInt.Xmm(), lane, true);
+                return mmx ? mmx(d, new SsePackedInt.Mmx(), lane)
+                        : SseDecoder.sse(d, new SsePackedInt.Xmm(), lane, true);
             }
             return mmx ? mmx(d, new SseShuffle.Mmx(), shuffle) : SseDecoder.sse(d, new SseShuffle.Xmm(), shuffle, true);
         }
@@ -183,8 +184,10 @@ final class SseIntDecoder {
         int r = d.modReg;
         int op;
         switch (b) {
-            case 0x71 -> op = r == 2 ? SsePackedInt.PSRLW : r == 4 ? SsePackedInt.PSRAW : r == 6 ? SsePackedInt.PSLLW : -1;
-            case 0x72 -> op = r == 2 ? SsePackedInt.PSRLD : r == 4 ? SsePackedInt.PSRAD : r == 6 ? SsePackedInt.PSLLD : -1;
+            case 0x71 -> op = r == 2 ? SsePackedInt.PSRLW
+                    : r == 4 ? SsePackedInt.PSRAW : r == 6 ? SsePackedInt.PSLLW : -1;
+            case 0x72 -> op = r == 2 ? SsePackedInt.PSRLD
+                    : r == 4 ? SsePackedInt.PSRAD : r == 6 ? SsePackedInt.PSLLD : -1;
             default -> {
                 if (!mmx && (r == 3 || r == 7)) { // PSRLDQ, PSLLDQ
                     t.imm = d.fetch8();

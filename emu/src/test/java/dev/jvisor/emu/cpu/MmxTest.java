@@ -104,6 +104,19 @@ class MmxTest extends SseTest {
     }
 
     @Test
+    void pmovmskbOnMmxRegisters() {
+        Asm a = code();
+        rr(a, 0, 0xd7, 9, 3);           // pmovmskb r9d, mm3
+        try (CpuHarness h = run(a, s -> {
+            s.cpu.fpu.mant[3] = 0x80ff_7f00_0180_7f81L;
+            s.cpu.r[9] = -1L;
+        })) {
+            assertThat(h.reg(9)).isEqualTo(0b1100_0101L);
+            assertThat(h.cpu.fpu.ftw).isZero();
+        }
+    }
+
+    @Test
     void pendingX87ExceptionRaisesMf() {
         Asm a = code();
         rr(a, 0, 0xfc, 0, 1);           // paddb mm0, mm1
