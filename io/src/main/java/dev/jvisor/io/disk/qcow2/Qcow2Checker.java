@@ -73,8 +73,9 @@ public final class Qcow2Checker {
         if (header.l1Size() > 0) {
             reference(header.l1TableOffset(), (long) header.l1Size() * 8, "L1 table");
         }
-        walkL1(header.l1TableOffset(), header.l1Size(), true);
+        collectL1(header.l1TableOffset(), header.l1Size(), true, 1);
         walkSnapshots();
+        walkL2Tables();
         walkBitmaps();
         compare();
         long total = header.size() == 0 ? 0 : (header.size() - 1) / cs + 1;
@@ -90,6 +91,10 @@ public final class Qcow2Checker {
 
     /** Counts one reference to every cluster overlapping {@code [offset, offset+length)}. */
     private void reference(long offset, long length, String what) {
+        reference(offset, length, what, 1);
+    }
+
+    private void reference(long offset, long length, String what, int weight) {
         if (length <= 0) {
             return;
         }
@@ -100,7 +105,7 @@ public final class Qcow2Checker {
                 problem(String.format("%s at 0x%x is past the end of the file", what, c << cb));
                 return;
             }
-            expected[(int) c]++;
+            expected[(int) c] += weight;
         }
     }
 
@@ -116,7 +121,7 @@ public final class Qcow2Checker {
                 refTable[i] = 0;
                 continue;
             }
-            if (off >= fileSize) {
+            if (off < 0 || off >= fileSize) {
                 problem(String.format("refcount block %d at 0x%x is past the end of the file", i, off));
                 refTable[i] = 0;
                 continue;
@@ -131,12 +136,13 @@ public final class Qcow2Checker {
         if (b >= refTable.length || refTable[(int) b] == 0) {
             return 0;
         }
-        RefBlock rb = blocks.get(b);
+        long offset = refTable[(int) b];
+        RefBlock rb = blocks.get(offset); // by offset: a hostile table may point many entries at one block
         if (rb == null) {
             byte[] data = new byte[cs];
-            file.readZeroFilled(refTable[(int) b], ByteBuffer.wrap(data));
-            rb = new RefBlock(refTable[(int) b], data, header.refcountOrder());
-            blocks.put(b, rb);
+            file.readZeroFilled(offset, ByteBuffer.wrap(data));
+            rb = new RefBlock(offset, data, header.refcountOrder());
+            blocks.put(offset, rb);
         }
         return rb.get((int) (c % perBlock));
     }
@@ -145,7 +151,14 @@ public final class Qcow2Checker {
         return offset >= 0 && length >= 0 && offset <= fileSize && length <= fileSize - offset;
     }
 
-    private void walkL1(long l1Offset, int l1Size, boolean active) throws IOException {
+    /**
+     * References of each distinct L2 table: how many times the active L1 table and the snapshots'
+     * L1 tables point at it. Walking each table once with that weight keeps the check linear in the
+     * file size even when a hostile image points every L1 entry at the same table.
+     */
+    private final Map<Long, int[]> l2Refs = new java.util.LinkedHashMap<>();
+
+    private void collectL1(long l1Offset, int l1Size, boolean active, int weight) throws IOException {
         if (l1Size == 0) {
             return;
         }
@@ -165,15 +178,23 @@ public final class Qcow2Checker {
                 problem(String.format("L2 table at 0x%x (L1 entry %d) is misaligned or past the end of the file", off, i));
                 continue;
             }
-            reference(off, cs, "L2 table");
             if (active && ((e & COPIED) != 0) != (stored(off >>> cb) == 1)) {
                 problem(String.format("OFLAG_COPIED L2 cluster: l1_index=%d l1_entry=%x refcount=%d", i, e, stored(off >>> cb)));
             }
-            walkL2(off, active);
+            int[] refs = l2Refs.computeIfAbsent(off, k -> new int[2]);
+            refs[active ? 0 : 1] += weight;
         }
     }
 
-    private void walkL2(long tableOffset, boolean active) throws IOException {
+    private void walkL2Tables() throws IOException {
+        for (Map.Entry<Long, int[]> e : l2Refs.entrySet()) {
+            int weight = e.getValue()[0] + e.getValue()[1];
+            reference(e.getKey(), cs, "L2 table", weight);
+            walkL2(e.getKey(), e.getValue()[0] > 0, weight);
+        }
+    }
+
+    private void walkL2(long tableOffset, boolean active, int weight) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(cs).order(ByteOrder.BIG_ENDIAN);
         file.readFully(tableOffset, buf);
         for (int i = 0; i < cs / 8; i++) {
@@ -189,7 +210,7 @@ public final class Qcow2Checker {
                     problem(String.format("compressed cluster at 0x%x is past the end of the file", off));
                     continue;
                 }
-                reference(start, Math.min(len, ((fileSize + 511) & ~511L) - start), "compressed cluster");
+                reference(start, Math.min(len, ((fileSize + 511) & ~511L) - start), "compressed cluster", weight);
                 if (active) {
                     allocated++;
                     compressedCount++;
@@ -219,7 +240,7 @@ public final class Qcow2Checker {
                 problem(String.format("data cluster 0x%x (L2 table 0x%x entry %d) is past the end of the file", off, tableOffset, i));
                 continue;
             }
-            reference(off, cs, "data cluster");
+            reference(off, cs, "data cluster", weight);
             if (active) {
                 if ((e & ZERO) == 0) {
                     allocated++;
@@ -258,12 +279,18 @@ public final class Qcow2Checker {
                 problem(String.format("snapshot %d L1 table (0x%x, %d entries) is invalid", s, l1Offset, l1Size));
             } else if (l1Size > 0) {
                 reference(l1Offset, l1Size * 8, "snapshot L1 table");
-                walkL1(l1Offset, (int) l1Size, false);
+                snapshotL1s.merge(List.of(l1Offset, l1Size), 1, Integer::sum);
             }
             pos += (40 + extra + idSize + nameSize + 7) & ~7L;
         }
         reference(header.snapshotsOffset(), pos - header.snapshotsOffset(), "snapshot table");
+        for (Map.Entry<List<Long>, Integer> e : snapshotL1s.entrySet()) {
+            collectL1(e.getKey().get(0), e.getKey().get(1).intValue(), false, e.getValue());
+        }
     }
+
+    /** Distinct snapshot L1 tables (offset, entries) and how many snapshots use each. */
+    private final Map<List<Long>, Integer> snapshotL1s = new java.util.LinkedHashMap<>();
 
     private void walkBitmaps() throws IOException {
         if (header.bitmapCount() == 0) {
@@ -317,15 +344,31 @@ public final class Qcow2Checker {
                 problem(String.format("cluster %d refcount=%d reference=%d", c, have, want));
             }
         }
-        // Refcounts beyond the end of the file count as leaks (nothing can reference them).
+        // Refcounts beyond the end of the file count as leaks (nothing can reference them). Whole
+        // blocks past the end are counted once per distinct block, so the scan stays linear in the file.
+        Map<Long, Long> nonZeroPerBlock = new HashMap<>();
         for (int b = 0; b < refTable.length; b++) {
-            if (refTable[b] == 0) {
+            if (refTable[b] == 0 || (b + 1) * perBlock <= fileClusters) {
                 continue;
             }
-            long first = Math.max(fileClusters, b * perBlock);
-            for (long c = first; c < (b + 1) * perBlock; c++) {
-                if (stored(c) != 0) {
-                    leaks++;
+            if (b * perBlock >= fileClusters) {
+                long offset = refTable[b];
+                Long n = nonZeroPerBlock.get(offset);
+                if (n == null) {
+                    n = 0L;
+                    for (long c = b * perBlock; c < (b + 1) * perBlock; c++) {
+                        if (stored(c) != 0) {
+                            n++;
+                        }
+                    }
+                    nonZeroPerBlock.put(offset, n);
+                }
+                leaks += n;
+            } else {
+                for (long c = fileClusters; c < (b + 1) * perBlock; c++) {
+                    if (stored(c) != 0) {
+                        leaks++;
+                    }
                 }
             }
         }

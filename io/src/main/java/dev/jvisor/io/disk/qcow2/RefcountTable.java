@@ -64,7 +64,7 @@ final class RefcountTable {
                 throw new InvalidImageException(String.format("corrupt qcow2 image: refcount table entry %d (0x%x) is not cluster aligned", i, off));
             }
             if (off != 0) {
-                if ((off & (clusterSize - 1)) != 0 || off > fileSize - clusterSize) {
+                if ((off & (clusterSize - 1)) != 0 || off < 0 || off > fileSize - clusterSize) {
                     throw new InvalidImageException(String.format(
                             "corrupt qcow2 image: refcount block %d at 0x%x is misaligned or past the end of the file", i, off));
                 }
