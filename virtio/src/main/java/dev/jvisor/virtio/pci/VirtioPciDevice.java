@@ -149,12 +149,16 @@ public final class VirtioPciDevice extends PciDevice implements AutoCloseable {
 
     /** Resets the device (as a status write of 0 would) and closes it. */
     @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            common.reset();
         }
-        closed = true;
-        common.reset();
+        // Outside the lock: closing joins the device's threads, which may be waiting for this
+        // lock to deliver a last interrupt.
         device.close();
     }
 

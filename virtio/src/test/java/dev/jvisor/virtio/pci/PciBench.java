@@ -27,18 +27,32 @@ final class PciBench implements AutoCloseable {
     final RecordingInterrupts interrupts = new RecordingInterrupts();
     final Bus mmio = Bus.mmioSpace();
     final PciBus bus = new PciBus(Bus.portSpace(), mmio, interrupts, IntxRouting.rotating(16, 8));
-    final VirtioPciDevice pci;
-    final int slot;
+    VirtioPciDevice pci;
+    int slot;
+    long barAddress;
     /** cfg_type → offset in configuration space of the first capability of that type. */
     final Map<Integer, Integer> capabilities = new HashMap<>();
     int msixCapability;
 
+    /** A bus with {@code device} attached and selected. */
     PciBench(VirtioDevice device) {
-        pci = new VirtioPciDevice(device, memory, interrupts, "test-" + device.type());
-        slot = bus.attach(pci);
+        this();
+        select(bus.attach(new VirtioPciDevice(device, memory, interrupts, "test-" + device.type())));
+    }
+
+    /** A bus with nothing attached yet; attach devices, then {@link #select} one. */
+    PciBench() {
+    }
+
+    /** Drives the device in {@code slot} from now on: walks its capabilities and places its BAR. */
+    void select(int slot) {
+        this.slot = slot;
+        this.pci = (VirtioPciDevice) bus.device(slot, 0);
+        this.barAddress = BAR_ADDRESS + ((long) slot << 20);
+        capabilities.clear();
         walkCapabilities();
-        cfgWrite(PciConfigSpace.BAR0, 4, BAR_ADDRESS);
-        cfgWrite(PciConfigSpace.BAR0 + 4, 4, 0);
+        cfgWrite(PciConfigSpace.BAR0, 4, barAddress);
+        cfgWrite(PciConfigSpace.BAR0 + 4, 4, barAddress >>> 32);
         cfgWrite(PciConfigSpace.COMMAND, 2, PciConfigSpace.COMMAND_MEMORY | PciConfigSpace.COMMAND_BUS_MASTER);
     }
 
@@ -70,13 +84,13 @@ final class PciBench implements AutoCloseable {
     }
 
     long read(long barOffset, int size) {
-        BusMapping m = mmio.find(BAR_ADDRESS + barOffset);
-        return m.read(BAR_ADDRESS + barOffset, size);
+        BusMapping m = mmio.find(barAddress + barOffset);
+        return m.read(barAddress + barOffset, size);
     }
 
     void write(long barOffset, int size, long value) {
-        BusMapping m = mmio.find(BAR_ADDRESS + barOffset);
-        m.write(BAR_ADDRESS + barOffset, size, value);
+        BusMapping m = mmio.find(barAddress + barOffset);
+        m.write(barAddress + barOffset, size, value);
     }
 
     long common(int field, int size) {
@@ -159,7 +173,11 @@ final class PciBench implements AutoCloseable {
 
     @Override
     public void close() {
-        pci.close();
+        for (var d : bus.devices()) {
+            if (d instanceof VirtioPciDevice v) {
+                v.close();
+            }
+        }
         memory.close();
     }
 }
