@@ -151,24 +151,6 @@ public abstract class AbstractVirtioDevice implements VirtioDevice {
         return ok;
     }
 
-    /**
-     * Like {@link #withQueues} but gives up at once, returning false, if another thread holds the
-     * queue lock (that thread will see the same pending work).
-     */
-    protected final boolean tryWithQueues(QueueWork work) {
-        if (!active || !queueLock.tryLock()) {
-            return false;
-        }
-        boolean ok;
-        try {
-            ok = runLocked(work);
-        } finally {
-            queueLock.unlock();
-        }
-        flushSignals();
-        return ok;
-    }
-
     private boolean runLocked(QueueWork work) {
         if (!active || broken || activation == null) {
             return false;

@@ -142,11 +142,6 @@ public final class VirtioPciDevice extends PciDevice implements AutoCloseable {
         return common.status();
     }
 
-    /** The MSI-X table (for tests and monitoring; lock this object around its use). */
-    MsixTable msix() {
-        return msix;
-    }
-
     /** Resets the device (as a status write of 0 would) and closes it. */
     @Override
     public void close() {

@@ -244,6 +244,7 @@ class VirtioPciTransportTest {
         bench.notifyQueue(0);
 
         assertThat(bench.status() & DeviceStatus.DEVICE_NEEDS_RESET).isNotZero();
+        assertThat(bench.pci.deviceStatus()).isEqualTo(bench.status());
         assertThat(bench.readIsr()).isEqualTo(2);
         assertThat(q0.usedIdx()).isZero();
         // Reset clears the condition and the device works again after a new setup.

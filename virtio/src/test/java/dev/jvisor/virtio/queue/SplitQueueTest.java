@@ -124,6 +124,7 @@ class SplitQueueTest {
             queue.addUsed(chain.head(), 1);
         }
         assertThat(queue.nextAvail()).isEqualTo(70_000 & 0xFFFF);
+        assertThat(queue.nextUsed()).isEqualTo(70_000 & 0xFFFF);
         assertThat(driver.usedIdx()).isEqualTo(70_000 & 0xFFFF);
     }
 
