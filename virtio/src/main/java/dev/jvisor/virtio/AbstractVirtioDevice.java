@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Errors.</b> A {@link VirtqueueException} (the driver broke the queue rules) or any other
  * failure inside queue work is logged with details, stops the device's queue work and sets
- * DEVICE_NEEDS_RESET (section 2.1.1); it never escapes to the vCPU or I/O thread.
+ * DEVICE_NEEDS_RESET (section 2.1.2); it never escapes to the vCPU or I/O thread.
  */
 public abstract class AbstractVirtioDevice implements VirtioDevice {
     /** A piece of queue work; runs with the queue lock held and the device active. */

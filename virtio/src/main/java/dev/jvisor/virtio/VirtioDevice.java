@@ -58,7 +58,7 @@ public interface VirtioDevice extends AutoCloseable {
     void queueNotified(int index);
 
     /**
-     * Stops all work and forgets the driver's setup (section 2.1.2, 4.1.4.3.2): when this returns,
+     * Stops all work and forgets the driver's setup (section 2.4, 4.1.4.3.2): when this returns,
      * the device no longer touches guest memory. (A signal already on its way to the transport may
      * still arrive; the transport drops signals while the driver is not running.)
      */

@@ -18,7 +18,7 @@ public interface VirtioTransport {
 
     /**
      * The device hit an error it cannot recover from (a malformed chain): sets DEVICE_NEEDS_RESET
-     * and raises a configuration change interrupt (section 2.1.1). {@code reason} is logged.
+     * and raises a configuration change interrupt (section 2.1.2). {@code reason} is logged.
      */
     void deviceNeedsReset(String reason);
 }

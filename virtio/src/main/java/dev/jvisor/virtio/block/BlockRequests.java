@@ -176,7 +176,7 @@ final class BlockRequests {
 
     private int write(DescriptorChain chain, long length) throws IOException {
         if (readOnly) {
-            return S_IOERR; // section 5.2.6.1: writes to a VIRTIO_BLK_F_RO device fail
+            return S_IOERR; // section 5.2.6.2: writes to a VIRTIO_BLK_F_RO device fail
         }
         if (!inRange(length)) {
             return S_IOERR;
@@ -199,7 +199,7 @@ final class BlockRequests {
         return S_OK;
     }
 
-    /** Section 5.2.6.1/5.2.6.2: each segment is checked before any is carried out. */
+    /** Section 5.2.6.2: each segment is checked before any is carried out. */
     private int zeroOrDiscard(DescriptorChain chain, boolean discard) throws IOException {
         if (readOnly) {
             return S_IOERR;

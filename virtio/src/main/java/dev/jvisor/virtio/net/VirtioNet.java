@@ -283,7 +283,7 @@ public final class VirtioNet extends AbstractVirtioDevice {
 
     /**
      * Pops receive chains until they hold {@code needed} bytes: one chain without mergeable
-     * buffers, as many as it takes with them (section 5.1.6.3.1).
+     * buffers, as many as it takes with them (section 5.1.6.4).
      *
      * @return the number of chains taken; 0 if the driver has not posted enough yet (nothing is
      *     kept); -1 if the frame can never fit (nothing is kept, the frame should be dropped)

@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * 4.1.4.3, {@code struct virtio_pci_common_cfg}): feature negotiation through the select windows,
  * the device status state machine, and the per-queue registers.
  *
- * <p>Fields are accessed at their natural width (section 4.1.4.3.1: 8-, 16- and 32-bit fields with
+ * <p>Fields are accessed at their natural width (section 4.1.3.1: 8-, 16- and 32-bit fields with
  * accesses of their size; 64-bit queue addresses as two 32-bit halves or one 64-bit access).
  * Other accesses read as zero and are ignored.
  *
@@ -303,7 +303,7 @@ final class CommonConfig {
         }
         int old = status;
         if ((old & ~value) != 0) {
-            // Section 2.1.2: the driver MUST NOT clear a status bit; keep what was set.
+            // Section 2.1.1: the driver MUST NOT clear a status bit; keep what was set.
             LOG.debug("{}: driver tried to clear status bits {} (writing {}); kept", name,
                     DeviceStatus.describe(old & ~value), DeviceStatus.describe(value));
         }

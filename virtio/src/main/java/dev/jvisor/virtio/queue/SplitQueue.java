@@ -18,7 +18,7 @@ import java.util.Objects;
  * here ({@link QueueLayout#validate}) and then accessed through slices, which is why no ring access
  * can leave guest RAM afterwards. Every descriptor a chain uses is checked when the chain is taken.
  *
- * <p>Ordering with the driver on other CPUs follows section 2.7.13: the available index is read
+ * <p>Ordering with the driver on other CPUs follows sections 2.7.13 and 2.7.8: the available index is read
  * before the ring entries and descriptors it publishes (acquire); used elements are written before
  * the used index (release); and the index store is ordered before reading the driver's suppression
  * fields (full fence), so that a driver adding buffers at that moment is never missed.
@@ -176,7 +176,7 @@ public final class SplitQueue {
         used.set(U32, element, head);
         used.set(U32, element + 4, (int) Math.min(written, MAX_CHAIN_BYTES));
         nextUsed = (nextUsed + 1) & 0xFFFF;
-        // Section 2.7.13.3 (device side): the element must be visible before the index that covers it.
+        // Section 2.7.8: the element must be visible before the index that covers it.
         VarHandle.releaseFence();
         used.set(U16, 2, (short) nextUsed);
         memory.noteWrite(layout.usedRing() + element, 8);
@@ -185,12 +185,12 @@ public final class SplitQueue {
 
     /**
      * Whether the driver wants an interrupt for the used entries added since the previous call
-     * (section 2.7.10): with event-idx, when the used index has passed the driver's used_event;
+     * (section 2.7.7): with event-idx, when the used index has passed the driver's used_event;
      * otherwise unless it set VIRTQ_AVAIL_F_NO_INTERRUPT.
      */
     public boolean needsInterrupt() {
         // Order the used index store before reading the driver's suppression fields: otherwise a
-        // driver that re-enables interrupts right now could be missed (section 2.7.13.4).
+        // driver that re-enables interrupts right now could be missed (the device-side mirror of 2.7.13.4).
         VarHandle.fullFence();
         int newUsed = nextUsed;
         if (!eventIdx) {
@@ -208,7 +208,7 @@ public final class SplitQueue {
     }
 
     /**
-     * The event-index test of section 2.7.10: whether moving the index from {@code old} to
+     * The event-index test of section 2.7.7.2: whether moving the index from {@code old} to
      * {@code newIdx} crossed {@code event}, all mod 2^16.
      */
     public static boolean needEvent(int event, int newIdx, int old) {

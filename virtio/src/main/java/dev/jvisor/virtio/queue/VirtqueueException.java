@@ -6,7 +6,7 @@ package dev.jvisor.virtio.queue;
  * after a device-writable one, or a ring index that runs ahead of the queue.
  *
  * <p>This is the device's own report of a bad queue; the device that receives it stops using its
- * queues and sets DEVICE_NEEDS_RESET (section 2.1.1). It is never a host error.
+ * queues and sets DEVICE_NEEDS_RESET (section 2.1.2). It is never a host error.
  */
 public final class VirtqueueException extends Exception {
     public VirtqueueException(String message) {

@@ -15,11 +15,10 @@ import java.util.Random;
  * buffers the device fills with random bytes from the host's {@link SecureRandom}.
  *
  * <p>Requests are served inline on the notifying vCPU: filling a few bytes costs less than handing
- * them to another thread. Section 5.4.6.1 lets the device write fewer bytes than the buffer holds,
+ * them to another thread. Section 5.4.6.2 lets the device write fewer bytes than the buffer holds,
  * so each request gets at most {@link #MAX_BYTES_PER_REQUEST} bytes, which bounds the time a
  * guest can keep the vCPU thread busy per request; the used length tells the driver how many.
- * Chains without writable buffers are returned with length 0 (section 5.4.6.2: the device MUST NOT
- * use read-only buffers).
+ * Chains without writable buffers (section 5.4.6.1 forbids them) are returned with length 0.
  */
 public final class VirtioRng extends AbstractVirtioDevice {
     /** The most bytes one request receives. */
