@@ -209,6 +209,13 @@ final class X87Harness {
         return Ext.of(v.se ^ 0x8000, v.mant);
     }
 
+    /** The 80-bit form of a 64-bit integer (exact). */
+    static Ext extInt(long v) {
+        X87Float f = new X87Float();
+        f.fromInteger(v);
+        return Ext.of(f.se, f.m);
+    }
+
     /** The 80-bit form of a double (exact). */
     static Ext ext(double d) {
         X87Float f = new X87Float();
