@@ -11,10 +11,11 @@ import static dev.jvisor.emu.cpu.X87Float.*;
  * tiny arguments (where sin x, tan x, atan x round like x - ε or x + ε) are exact and honour the
  * rounding control. Other finite results are computed with {@link StrictMath} in double precision,
  * so they carry about 53 correct bits rather than the processor's 64; they report PE with C1 clear.
- * Trigonometric arguments are reduced exactly (the processor reduces with a 66-bit π, so its results
- * for large arguments differ in the low bits); |x| ≥ 2^63 sets C2 and leaves ST(0) alone.
- * Logarithms add the exponent exactly and multiply by ST(1) in exact 80-bit arithmetic. {@code op}
- * is the second opcode byte.
+ * Trigonometric arguments are reduced exactly modulo π/2 as the processor represents it (a 66-bit
+ * π), so large arguments give the hardware's results, not the mathematically exact ones; the
+ * remainder enters the double computation with its 11 extra bits to first order. |x| ≥ 2^63 sets C2
+ * and leaves ST(0) alone. Logarithms add the exponent exactly and multiply by ST(1) in exact 80-bit
+ * arithmetic. {@code op} is the second opcode byte.
  */
 final class X87Transcendental extends X87Insn {
     static final int F2XM1 = 0xf0, FYL2X = 0xf1, FPTAN = 0xf2, FPATAN = 0xf3, FYL2XP1 = 0xf9, FSINCOS = 0xfb,
@@ -41,7 +42,7 @@ final class X87Transcendental extends X87Insn {
     /** Loads a double result (exact in 80 bits) with PE. */
     private static void setDouble(X87Float f, double v) {
         int saved = f.exc;
-        f.fromDouble(Double.doubleToRawLongBits(v));
+        X87Convert.fromDouble(f, Double.doubleToRawLongBits(v));
         f.exc = saved | PE;
     }
 
@@ -173,7 +174,7 @@ final class X87Transcendental extends X87Insn {
             int e = exponent(xm, xs);
             long sig = significand(xm);
             if (sig == INT_BIT) {
-                f.fromInteger(e); // powers of two have exact logarithms
+                X87Convert.fromInteger(f, e); // powers of two have exact logarithms
             } else {
                 setDouble(f, log2(e, sig));
             }
@@ -353,7 +354,7 @@ final class X87Transcendental extends X87Insn {
                 // r = d + dl exactly (dl has at most 11 bits); it enters to first order.
                 long rMant = f.m;
                 int rSe = f.se;
-                f.fromDouble(Double.doubleToRawLongBits(d));
+                X87Convert.fromDouble(f, Double.doubleToRawLongBits(d));
                 int saved = f.exc;
                 X87Ops.add(f, rMant, rSe, f.m, f.se, true, false, 0x37f);
                 double dl = X87.decode(f.m, f.se);

@@ -212,14 +212,14 @@ final class X87Harness {
     /** The 80-bit form of a 64-bit integer (exact). */
     static Ext extInt(long v) {
         X87Float f = new X87Float();
-        f.fromInteger(v);
+        X87Convert.fromInteger(f, v);
         return Ext.of(f.se, f.m);
     }
 
     /** The 80-bit form of a double (exact). */
     static Ext ext(double d) {
         X87Float f = new X87Float();
-        f.fromDouble(Double.doubleToRawLongBits(d));
+        X87Convert.fromDouble(f, Double.doubleToRawLongBits(d));
         return Ext.of(f.se, f.m);
     }
 }
