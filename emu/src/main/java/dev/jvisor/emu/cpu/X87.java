@@ -6,10 +6,17 @@ package dev.jvisor.emu.cpu;
  *
  * <p>Physical register {@code i} is {@code mant[i]} (64-bit significand with explicit integer bit)
  * and {@code se[i]} (sign in bit 15, biased exponent in bits 0-14). ST(i) is physical register
- * {@code (top + i) & 7}. The arithmetic instructions compute on these exact bits in software
- * ({@link X87Float}, {@link X87Ops}): results are correctly rounded to the precision and rounding
- * controls of {@link #fcw}, and moves (FLD/FSTP m80, FXCH, FST ST(i)) copy the bits unchanged. Only
- * the transcendental instructions go through {@code double} ({@link #get}/{@link #set}).
+ * {@code (top + i) & 7}.
+ *
+ * <p>Precision: the instructions compute on these exact bits in software ({@link X87Float},
+ * {@link X87Ops}, {@link X87Convert}), not in {@code double}. Add, subtract, multiply, divide and
+ * square root are correctly rounded to the 24/53/64-bit precision control and the rounding control
+ * of {@link #fcw}, with the processor's flags, C1 and masked/unmasked responses; FPREM, FRNDINT,
+ * FSCALE, FXTRACT, comparisons and all conversions are exact or correctly rounded as well. Moves
+ * (FLD/FSTP m80, FLD/FST ST(i), FXCH, FCMOVcc, FSAVE/FRSTOR) copy the 80 bits unchanged, so NaN
+ * payloads, denormals, pseudo-denormals and unsupported encodings survive FLD m80 → FSTP m80. Only
+ * the transcendental instructions ({@link X87Transcendental}) compute their general results in
+ * {@code double}, which makes them accurate to about 53 bits.
  *
  * <p>Besides the register file this class holds the stack discipline (push/pop with overflow and
  * underflow, SDM Vol. 1 §8.5.1.1), the exception bookkeeping of FSW (sticky flags, ES/B summary,
@@ -17,8 +24,8 @@ package dev.jvisor.emu.cpu;
  * FLDENV/FSTENV images (§8.1.10, Figures 8-9 to 8-12).
  */
 final class X87 {
-    static final int IE = 1, ZE = 4, SF = 0x40, ES = 0x80, C0 = 0x100, C1 = 0x200, C2 = 0x400, C3 = 0x4000,
-            B = 0x8000;
+    /** FSW bits: error summary, condition codes, busy (SDM Vol. 1 Figure 8-4). */
+    static final int ES = 0x80, C0 = 0x100, C1 = 0x200, C2 = 0x400, C3 = 0x4000, B = 0x8000;
 
     final long[] mant = new long[8];
     final int[] se = new int[8];

@@ -16,6 +16,9 @@ final class X87Decoder {
 
     static Insn decode(Decoder d, int b) {
         d.modrm(4);
+        if (d.lock) {
+            return d.undefined(); // LOCK is never valid on x87 instructions
+        }
         int reg = d.modReg;
         int modrm = (d.mod << 6) | (reg << 3) | d.modRm;
         X87Insn insn = d.isMem() ? memory(d, b, reg) : register(d, b, reg, d.modRm);

@@ -1,10 +1,11 @@
 package dev.jvisor.emu.cpu;
 
 /**
- * Exact software arithmetic on the x87 double-extended format (SDM Vol. 1 §4.2.2, §4.8, §8.2): the
- * format classes, correct rounding to 24/53/64-bit significands with all four rounding modes,
- * overflow/underflow responses, NaN propagation and the exact conversions to and from memory
- * formats.
+ * The core of the software x87 (SDM Vol. 1 §4.2.2, §4.8, §8.2): the classes of the double-extended
+ * format, correct rounding of exact results to 24/53/64-bit significands in every rounding mode
+ * (into the register format or a 32/64-bit memory format), the masked and unmasked overflow and
+ * underflow responses, NaN propagation, rounding to integers and comparison. {@link X87Ops} builds
+ * the arithmetic on it, {@link X87Convert} the memory-format conversions.
  *
  * <p>A value is the pair ({@code m}, {@code se}) of an 80-bit register: {@code m} the 64-bit
  * significand with its explicit integer bit, {@code se} the sign (bit 15) and biased exponent. One
@@ -32,7 +33,7 @@ final class X87Float {
     /** A 32- or 64-bit memory-format result. */
     long bits;
     int exc;
-    /** Whether the last {@link #fromDouble}/{@link #fromSingle} source was a denormal. */
+    /** Whether the last {@link X87Convert#fromDouble}/{@link X87Convert#fromSingle} source was a denormal. */
     boolean loadedDenormal;
 
     // shiftRound's side results
@@ -56,10 +57,6 @@ final class X87Float {
             return m == 0 ? ZERO : DENORMAL; // includes pseudo-denormals (integer bit set)
         }
         return m < 0 ? NORMAL : UNSUPPORTED; // unnormal
-    }
-
-    static boolean isNaN(long m, int se) {
-        return (se & 0x7fff) == 0x7fff && (m << 1) != 0 && m < 0;
     }
 
     /** Unbiased exponent of the normalized significand of a finite nonzero value. */
@@ -343,11 +340,6 @@ final class X87Float {
         round(signExp >>> 15, e, hi, lo, EXT, 64, rc, fcw);
     }
 
-    /** Rounds the finite nonzero 80-bit value to {@code p} bits in place (results of exact operations). */
-    void roundExt(long mant, int signExp, int p, int rc, int fcw) {
-        round(signExp >>> 15, exponent(mant, signExp), significand(mant), 0, EXT, p, rc, fcw);
-    }
-
     // --- Integer rounding ------------------------------------------------------------------------------
 
     /**
@@ -370,138 +362,6 @@ final class X87Float {
             }
         }
         return kept;
-    }
-
-    /** Loads the exact 80-bit form of a signed 64-bit integer. */
-    void fromInteger(long v) {
-        loadedDenormal = false;
-        if (v == 0) {
-            zero(0);
-            return;
-        }
-        int sign = v < 0 ? 1 : 0;
-        long mag = v < 0 ? -v : v; // Long.MIN_VALUE stays 2^63 as an unsigned magnitude
-        int lz = Long.numberOfLeadingZeros(mag);
-        result(mag << lz, (sign << 15) | (16383 + 63 - lz));
-    }
-
-    /**
-     * Converts to an integer of {@code bytes} bytes (FIST/FISTP, SDM Vol. 2A): rounds under
-     * {@code rc}; NaNs, infinities, unsupported formats and out-of-range values raise IE and give the
-     * integer indefinite (the most negative value). Sets {@link #bits}.
-     */
-    void toInteger(long mant, int signExp, int bytes, int rc) {
-        int c = classify(mant, signExp);
-        long indefinite = bytes == 8 ? Long.MIN_VALUE : -1L << (bytes * 8 - 1);
-        if (c == ZERO) {
-            bits = 0;
-            return;
-        }
-        if (c != NORMAL && c != DENORMAL) {
-            exc |= IE;
-            bits = indefinite;
-            return;
-        }
-        int saved = exc;
-        long mag = roundToInteger(mant, signExp, rc);
-        boolean neg = (signExp & 0x8000) != 0;
-        long limit = bytes == 8 ? Long.MIN_VALUE : 1L << (bytes * 8 - 1); // |most negative value|
-        boolean fits = mag != -1 && (neg ? Long.compareUnsigned(mag, limit) <= 0 : Long.compareUnsigned(mag, limit) < 0);
-        if (!fits) {
-            exc = saved | IE;
-            bits = indefinite;
-            return;
-        }
-        bits = neg ? -mag : mag;
-    }
-
-    // --- Memory formats --------------------------------------------------------------------------------
-
-    /**
-     * Converts a 64-bit double to the 80-bit format without raising anything (FLD m64fp and the m64fp
-     * operands): the conversion is exact and an SNaN stays signaling, so the instruction using the
-     * value applies its own rules; {@link #loadedDenormal} says whether the source was a denormal,
-     * which raises DE (SDM Vol. 2A FLD, FADD).
-     */
-    void fromDouble(long v) {
-        int sign = (int) (v >>> 63);
-        int e = (int) ((v >>> 52) & 0x7ff);
-        long frac = v & 0xf_ffff_ffff_ffffL;
-        loadedDenormal = false;
-        if (e == 0x7ff) {
-            result(INT_BIT | (frac << 11), (sign << 15) | 0x7fff);
-        } else if (e == 0) {
-            if (frac == 0) {
-                zero(sign);
-                return;
-            }
-            loadedDenormal = true;
-            int lz = Long.numberOfLeadingZeros(frac);
-            result(frac << lz, (sign << 15) | (16383 - 1022 - (lz - 11)));
-        } else {
-            result(INT_BIT | (frac << 11), (sign << 15) | (e - 1023 + 16383));
-        }
-    }
-
-    /** Converts a 32-bit single, as {@link #fromDouble}. */
-    void fromSingle(int v) {
-        int sign = v >>> 31;
-        int e = (v >>> 23) & 0xff;
-        long frac = v & 0x7f_ffffL;
-        loadedDenormal = false;
-        if (e == 0xff) {
-            result(INT_BIT | (frac << 40), (sign << 15) | 0x7fff);
-        } else if (e == 0) {
-            if (frac == 0) {
-                zero(sign);
-                return;
-            }
-            loadedDenormal = true;
-            int lz = Long.numberOfLeadingZeros(frac);
-            result(frac << lz, (sign << 15) | (16383 - 126 - (lz - 40)));
-        } else {
-            result(INT_BIT | (frac << 40), (sign << 15) | (e - 127 + 16383));
-        }
-    }
-
-    /** FLD m32fp/m64fp after {@link #fromDouble}/{@link #fromSingle}: an SNaN raises IE and loads quieted, a denormal raises DE. */
-    void checkLoaded() {
-        if (classify(m, se) == SNAN) {
-            exc |= IE;
-            m |= 1L << 62;
-        }
-        if (loadedDenormal) {
-            exc |= DE;
-        }
-    }
-
-    /**
-     * Rounds to a 64-bit double or 32-bit single ({@code fmt} {@link #DBL}/{@link #SGL}, FST/FSTP):
-     * NaNs keep their sign and upper payload (an SNaN raises IE and is quieted), unsupported formats
-     * give the indefinite. Sets {@link #bits}; returns false when an unmasked exception leaves
-     * nothing to store.
-     */
-    boolean toMemory(long mant, int signExp, int fmt, int fcw) {
-        int sign = signExp >>> 15;
-        boolean dbl = fmt == DBL;
-        switch (classify(mant, signExp)) {
-            case ZERO -> bits = dbl ? (long) sign << 63 : (long) sign << 31;
-            case INF -> bits = dbl ? ((long) sign << 63) | 0x7ff0_0000_0000_0000L : ((long) sign << 31) | 0x7f80_0000L;
-            case QNAN, SNAN -> {
-                if ((mant & (1L << 62)) == 0) {
-                    exc |= IE;
-                }
-                bits = dbl ? ((long) sign << 63) | 0x7ff8_0000_0000_0000L | ((mant << 1) >>> 12)
-                        : ((long) sign << 31) | 0x7fc0_0000L | ((mant << 1) >>> 41);
-            }
-            case UNSUPPORTED -> {
-                exc |= IE;
-                bits = dbl ? 0xfff8_0000_0000_0000L : 0xffc0_0000L;
-            }
-            default -> round(sign, exponent(mant, signExp), significand(mant), 0, fmt, dbl ? 53 : 24,
-                    (fcw >> 10) & 3, fcw);
-        }
-        return (exc & (IE | OE | UE) & ~fcw) == 0;
     }
 
     // --- Comparison ------------------------------------------------------------------------------------

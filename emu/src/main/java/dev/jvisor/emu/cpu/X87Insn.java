@@ -37,18 +37,18 @@ abstract class X87Insn extends Insn {
 
     /**
      * Reads the memory operand of format {@code kind} into {@code f.m}/{@code f.se}, exactly and
-     * without raising anything ({@link X87Float#fromDouble}); {@code f.loadedDenormal} tells whether a
+     * without raising anything ({@link X87Convert#fromDouble}); {@code f.loadedDenormal} tells whether a
      * 32/64-bit source was a denormal.
      */
     final void loadMemory(Cpu c, X87Float f, int kind) {
         long a = ea(c);
         Mmu mmu = c.mmu;
         switch (kind) {
-            case M32 -> f.fromSingle((int) mmu.read32(a));
-            case M64 -> f.fromDouble(mmu.read64(a));
-            case I16 -> f.fromInteger((short) mmu.read16(a));
-            case I32 -> f.fromInteger((int) mmu.read32(a));
-            case I64 -> f.fromInteger(mmu.read64(a));
+            case M32 -> X87Convert.fromSingle(f, (int) mmu.read32(a));
+            case M64 -> X87Convert.fromDouble(f, mmu.read64(a));
+            case I16 -> X87Convert.fromInteger(f, (short) mmu.read16(a));
+            case I32 -> X87Convert.fromInteger(f, (int) mmu.read32(a));
+            case I64 -> X87Convert.fromInteger(f, mmu.read64(a));
             case M80 -> {
                 long m = mmu.read64(a);
                 f.result(m, mmu.read16(a + 8));

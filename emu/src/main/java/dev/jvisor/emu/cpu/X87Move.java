@@ -32,7 +32,7 @@ final class X87Move {
                 default -> {
                     loadMemory(c, f, kind);
                     if (kind == M32 || kind == M64) {
-                        f.checkLoaded();
+                        X87Convert.checkLoaded(f);
                     }
                 }
             }
@@ -109,7 +109,7 @@ final class X87Move {
                     if (empty) {
                         bits = kind == M32 ? 0xffc0_0000L : 0xfff8_0000_0000_0000L;
                     } else {
-                        store = f.toMemory(m, s, kind == M32 ? SGL : DBL, fcw);
+                        store = X87Convert.toMemory(f, m, s, kind == M32 ? SGL : DBL, fcw);
                         bits = f.bits;
                     }
                 }
@@ -118,7 +118,7 @@ final class X87Move {
                     if (empty) {
                         bits = bytes == 8 ? Long.MIN_VALUE : -1L << (bytes * 8 - 1);
                     } else {
-                        f.toInteger(m, s, bytes, rc);
+                        X87Convert.toInteger(f, m, s, bytes, rc);
                         bits = f.bits;
                         store = x.masked(f.exc & IE);
                     }
@@ -203,7 +203,7 @@ final class X87Move {
         for (int i = 15; i >= 0; i--) {
             v = v * 10 + ((low >>> (4 * i)) & 0xf);
         }
-        f.fromInteger(v);
+        X87Convert.fromInteger(f, v);
         if ((high & 0x8000) != 0) {
             f.se |= 0x8000; // including -0
         }

@@ -11,19 +11,22 @@ import static dev.jvisor.emu.cpu.X87Float.*;
  * tiny arguments (where sin x, tan x, atan x round like x - ε or x + ε) are exact and honour the
  * rounding control. Other finite results are computed with {@link StrictMath} in double precision,
  * so they carry about 53 correct bits rather than the processor's 64; they report PE with C1 clear.
- * Trigonometric arguments are reduced exactly (the processor reduces with a 66-bit π, so its results
- * for large arguments differ in the low bits); |x| ≥ 2^63 sets C2 and leaves ST(0) alone.
- * Logarithms add the exponent exactly and multiply by ST(1) in exact 80-bit arithmetic. {@code op}
- * is the second opcode byte.
+ * Trigonometric arguments are reduced exactly modulo π/2 as the processor represents it (a 66-bit
+ * π), so large arguments give the hardware's results, not the mathematically exact ones; the
+ * remainder enters the double computation with its 11 extra bits to first order. |x| ≥ 2^63 sets C2
+ * and leaves ST(0) alone. Logarithms add the exponent exactly and multiply by ST(1) in exact 80-bit
+ * arithmetic. {@code op} is the second opcode byte.
  */
 final class X87Transcendental extends X87Insn {
     static final int F2XM1 = 0xf0, FYL2X = 0xf1, FPTAN = 0xf2, FPATAN = 0xf3, FYL2XP1 = 0xf9, FSINCOS = 0xfb,
             FSIN = 0xfe, FCOS = 0xff;
     private static final double LN2 = 0.6931471805599453;
-    /** ln(2), log2(e), π and 3π/4 truncated to 64 bits; the next bits of π and 3π/4 are above one half. */
-    private static final long LN2_M = 0xb172_17f7_d1cf_79acL, L2E_M = 0xb8aa_3b29_5c17_f0bcL,
-            PI_M = 0xc90f_daa2_2168_c234L, PI3_4_M = 0x96cb_e3f9_990e_91a7L;
-    private static final int LN2_SE = 0x3ffe, L2E_SE = 0x3fff, ONE_SE = 0x3fff;
+    /** π and 3π/4 truncated to 64 bits; the bits that follow are above one half in both. */
+    private static final long PI_M = 0xc90f_daa2_2168_c234L, PI3_4_M = 0x96cb_e3f9_990e_91a7L;
+    /** ln(2) (× 2^-1) and log2(e) as 128-bit significands. */
+    private static final long LN2_HI = 0xb172_17f7_d1cf_79abL, LN2_LO = 0xc9e3_b398_03f2_f6afL,
+            L2E_HI = 0xb8aa_3b29_5c17_f0bbL, L2E_LO = 0xbe87_fed0_691d_3e88L;
+    private static final int ONE_SE = 0x3fff;
 
     @Override
     void exec(Cpu c) {
@@ -39,7 +42,7 @@ final class X87Transcendental extends X87Insn {
     /** Loads a double result (exact in 80 bits) with PE. */
     private static void setDouble(X87Float f, double v) {
         int saved = f.exc;
-        f.fromDouble(Double.doubleToRawLongBits(v));
+        X87Convert.fromDouble(f, Double.doubleToRawLongBits(v));
         f.exc = saved | PE;
     }
 
@@ -90,9 +93,10 @@ final class X87Transcendental extends X87Insn {
                 // 2^1 - 1 = 1 and 2^-1 - 1 = -0.5, flagged as processors do (PE, and C1 for +1).
                 f.result(INT_BIT, (s & 0x8000) != 0 ? 0xbffe : 0x3fff);
                 f.exc |= PE | ((s & 0x8000) != 0 ? 0 : C1);
-            } else if (e < -60) {
-                X87Ops.mul(f, m, s, LN2_M, LN2_SE, false, x.fcw | 0x300); // 2^x - 1 = x ln 2 to 64 bits
-                f.exc |= PE | ((f.se & 0x7fff) == 0 ? UE : 0);
+            } else if (e < -70) {
+                // 2^x - 1 = x ln 2 (1 + x ln 2 / 2 + ...): the correction is below the last bit.
+                mulIrrational(f, m, s, LN2_HI, LN2_LO, -1, x.fcw);
+                f.exc |= (f.se & 0x7fff) == 0 ? UE : 0;
             } else {
                 setDouble(f, StrictMath.expm1(X87.decode(m, s) * LN2));
             }
@@ -158,8 +162,8 @@ final class X87Transcendental extends X87Insn {
             lm = xm; // log2(inf) = inf; log2(1 + ±0) = ±0
             ls = xs;
         } else if (plusOne) {
-            if (exponent(xm, xs) < -60) {
-                X87Ops.mul(f, xm, xs, L2E_M, L2E_SE, false, full(fcw)); // log2(1+x) = x log2(e)
+            if (exponent(xm, xs) < -70) {
+                mulIrrational(f, xm, xs, L2E_HI, L2E_LO, 0, full(fcw)); // log2(1+x) = x log2(e)
             } else {
                 setDouble(f, StrictMath.log1p(X87.decode(xm, xs)) / LN2);
             }
@@ -170,7 +174,7 @@ final class X87Transcendental extends X87Insn {
             int e = exponent(xm, xs);
             long sig = significand(xm);
             if (sig == INT_BIT) {
-                f.fromInteger(e); // powers of two have exact logarithms
+                X87Convert.fromInteger(f, e); // powers of two have exact logarithms
             } else {
                 setDouble(f, log2(e, sig));
             }
@@ -184,6 +188,26 @@ final class X87Transcendental extends X87Insn {
             f.exc |= PE | ((f.se & 0x7fff) == 0 ? UE : 0);
         }
         f.exc &= ~C1;
+    }
+
+    /**
+     * x × c for an irrational constant c = (cHi:cLo) × 2^(cExp-127) given to 128 bits, rounded once
+     * to 64 bits under the rounding control (the bits beyond are never all zero); PE is raised.
+     */
+    private static void mulIrrational(X87Float f, long m, int s, long cHi, long cLo, int cExp, int fcw) {
+        long sig = significand(m);
+        int e = exponent(m, s) + cExp;
+        long h1 = Math.unsignedMultiplyHigh(sig, cHi), l1 = sig * cHi;
+        long mid = l1 + Math.unsignedMultiplyHigh(sig, cLo);
+        long hi = h1 + (Long.compareUnsigned(mid, l1) < 0 ? 1 : 0);
+        if (hi < 0) {
+            e++;
+        } else {
+            hi = (hi << 1) | (mid >>> 63);
+            mid <<= 1;
+        }
+        f.round(s >>> 15, e, hi, mid | 1, EXT, 64, (fcw >> 10) & 3, fcw);
+        f.exc |= PE;
     }
 
     /** log2 of the positive value sig × 2^(e-63), not a power of two. */
@@ -218,7 +242,7 @@ final class X87Transcendental extends X87Insn {
             int rc = (x.fcw >> 10) & 3;
             if (cy == ZERO || cy == INF || cx == ZERO || cx == INF) {
                 // Only signs and which operand is zero or infinite matter (SDM Table 3-30).
-                if (cy == ZERO && cx != ZERO || cy == ZERO && !xNeg || cy != INF && cx == INF) {
+                if (cy == ZERO || (cx == INF && cy != INF)) {
                     if (xNeg) {
                         multipleOfQuarterPi(f, ySign, PI_M, 0x4000, rc); // ±π
                     } else {
@@ -330,7 +354,7 @@ final class X87Transcendental extends X87Insn {
                 // r = d + dl exactly (dl has at most 11 bits); it enters to first order.
                 long rMant = f.m;
                 int rSe = f.se;
-                f.fromDouble(Double.doubleToRawLongBits(d));
+                X87Convert.fromDouble(f, Double.doubleToRawLongBits(d));
                 int saved = f.exc;
                 X87Ops.add(f, rMant, rSe, f.m, f.se, true, false, 0x37f);
                 double dl = X87.decode(f.m, f.se);

@@ -146,7 +146,7 @@ final class X87Unary extends X87Insn {
             if (cls == DENORMAL) {
                 f.exc |= DE;
             }
-            f.fromInteger(exponent(m, s));
+            X87Convert.fromInteger(f, exponent(m, s));
             expM = f.m;
             expSe = f.se;
             sigM = significand(m);
