@@ -254,6 +254,15 @@ final class Decoder {
      * an operand of {@code opSize} bytes (byte registers need it to tell AH from SPL).
      */
     void modrm(int opSize) {
+        modrm(opSize, opSize);
+    }
+
+    /**
+     * ModR/M for instructions whose reg and r/m operands differ in size (MOVZX/MOVSX: a byte r/m
+     * names AH..BH without REX, while the wider reg operand never does).
+     */
+    void modrm(int regSize, int rmSize) {
+        int opSize = regSize;
         int m = fetch8();
         mod = m >> 6;
         modReg = (m >> 3) & 7;
@@ -269,7 +278,7 @@ final class Decoder {
         }
         if (mod == 3) {
             int rm = modRm | (rexB ? 8 : 0);
-            if (opSize == 1 && !rex && rm >= 4 && rm < 8) {
+            if (rmSize == 1 && !rex && rm >= 4 && rm < 8) {
                 tt.rm = rm - 4;
                 tt.rmHi = true;
             } else {

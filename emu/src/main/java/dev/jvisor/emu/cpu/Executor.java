@@ -17,6 +17,9 @@ public final class Executor {
     private final Translator translator;
     private final Block[] jumpCache = new Block[1 << JUMP_CACHE_BITS];
     private long nextTimerPoll;
+    /** Linear addresses of the last blocks run, newest at recentIndex - 1: crash reports show them. */
+    private final long[] recentBlocks = new long[64];
+    private int recentIndex;
     private long blocksTranslated;
 
     public Executor(Cpu cpu, CodeCache cache) {
@@ -62,8 +65,8 @@ public final class Executor {
                 step();
             }
         } catch (Interrupts.TripleFault e) {
-            return new VcpuExit.Shutdown(String.format("triple fault (last vector %d) at rip 0x%x%n%s", e.vector, c.rip,
-                    CpuDump.describe(c, translator.decoder(), null)));
+            return new VcpuExit.Shutdown(String.format("triple fault (last vector %d) at rip 0x%x%n%s%s", e.vector, c.rip,
+                    CpuDump.describe(c, translator.decoder(), null), recentBlocks()));
         } catch (RuntimeException | StackOverflowError e) {
             return new VcpuExit.Crashed(crashReport("emulator failure: " + e, -1, e));
         }
@@ -76,7 +79,35 @@ public final class Executor {
         }
     }
 
+    /**
+     * With {@code -Djvisor.emu.progress=SECONDS}, a line per interval says where the CPU is: a cheap
+     * way to see a guest that spins or waits, without a tracer.
+     */
+    private static final long PROGRESS_NANOS = (long) (Double.parseDouble(
+            System.getProperty("jvisor.emu.progress", "0")) * 1e9);
+    private long nextProgress = System.nanoTime() + PROGRESS_NANOS;
+    private long lastProgressInsns;
+
+    private void reportProgress() {
+        long now = System.nanoTime();
+        if (now < nextProgress) {
+            return;
+        }
+        Cpu c = cpu;
+        System.err.printf("[emu cpu%d] rip=%x cpl=%d if=%d halted=%b insns=%d (+%.1f M) blocks=%d code=%s%n", c.index,
+                c.rip, c.cpl, (c.rflagsRest & Cpu.IF) != 0 ? 1 : 0, c.halted, c.instructions,
+                (c.instructions - lastProgressInsns) / 1e6, cache.size(), CpuDump.codeBytes(c));
+        if (c.halted && (c.rflagsRest & Cpu.IF) == 0) {
+            System.err.println("[emu cpu" + c.index + "] halted with interrupts off; " + recentBlocks());
+        }
+        lastProgressInsns = c.instructions;
+        nextProgress = now + PROGRESS_NANOS;
+    }
+
     private void pollTimers() {
+        if (PROGRESS_NANOS > 0) {
+            reportProgress();
+        }
         CpuEnvironment env = cpu.env;
         long now = env.nanos();
         if (now >= env.nextDeadline()) {
@@ -89,6 +120,9 @@ public final class Executor {
     private VcpuExit halt() {
         Cpu c = cpu;
         CpuEnvironment env = c.env;
+        if (PROGRESS_NANOS > 0) {
+            reportProgress();
+        }
         if (env.nmiPending()) {
             c.halted = false;
             env.acknowledgeNmi();
@@ -146,6 +180,10 @@ public final class Executor {
             Interrupts.deliverException(c, e.vector, e.hasErrorCode, e.errorCode);
             return;
         }
+        recentBlocks[recentIndex++ & 63] = b.linear;
+        if (TRACE != null) {
+            trace(b);
+        }
         Insn[] insns = b.insns;
         int n = insns.length - 1;
         int i = 0;
@@ -194,8 +232,42 @@ public final class Executor {
         return b;
     }
 
+    private static final java.io.PrintWriter TRACE = openTrace();
+
+    private static java.io.PrintWriter openTrace() {
+        String file = System.getProperty("jvisor.emu.trace");
+        if (file == null) {
+            return null;
+        }
+        try {
+            java.io.PrintWriter w = new java.io.PrintWriter(new java.io.BufferedWriter(
+                    new java.io.FileWriter(file), 1 << 20));
+            Runtime.getRuntime().addShutdownHook(new Thread(w::flush));
+            return w;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot open the trace file " + file, e);
+        }
+    }
+
+    private void trace(Block b) {
+        Cpu c = cpu;
+        TRACE.printf("%016x rax=%x rbx=%x rcx=%x rdx=%x rsi=%x rdi=%x rsp=%x rbp=%x fl=%x%n", b.linear, c.r[0], c.r[3],
+                c.r[1], c.r[2], c.r[6], c.r[7], c.r[4], c.r[5], c.rflags());
+    }
+
+    /** The last blocks run, oldest first, as hex linear addresses. */
+    String recentBlocks() {
+        StringBuilder sb = new StringBuilder("recent blocks:");
+        int n = Math.min(recentIndex, 64);
+        for (int i = recentIndex - n; i < recentIndex; i++) {
+            sb.append(' ').append(Long.toHexString(recentBlocks[i & 63]));
+        }
+        return sb.toString();
+    }
+
     /** A report for a VM that must stop: registers and the instructions around RIP. */
     CrashReport crashReport(String reason, int vector, Throwable cause) {
-        return new CrashReport(reason, vector, cpu.rip, cpu.cr2, CpuDump.describe(cpu, translator.decoder(), cause));
+        return new CrashReport(reason, vector, cpu.rip, cpu.cr2,
+                CpuDump.describe(cpu, translator.decoder(), cause) + recentBlocks());
     }
 }

@@ -130,7 +130,7 @@ final class OpcodeMap2 {
             }
             case 0xb6, 0xb7, 0xbe, 0xbf -> {
                 int src = (b & 1) == 0 ? 1 : 2;
-                d.modrm(src);
+                d.modrm(d.osize, src);
                 t.op = src;
                 t.imm = b >= 0xbe ? 1 : 0;
                 return d.make(new Moves.Extend());

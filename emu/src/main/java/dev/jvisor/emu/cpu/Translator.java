@@ -12,7 +12,11 @@ import java.util.ArrayList;
  * honours it.
  */
 final class Translator {
-    static final int MAX_INSNS = 64;
+    /**
+     * Instructions per block; 1 under {@code -Djvisor.emu.trace=FILE} so the trace has one line
+     * per instruction, like QEMU's {@code -singlestep -d exec}.
+     */
+    static final int MAX_INSNS = System.getProperty("jvisor.emu.trace") != null ? 1 : 64;
 
     private final Cpu cpu;
     private final Decoder decoder;
@@ -57,7 +61,7 @@ final class Translator {
             }
             list.add(in);
             pos += in.length;
-            if (in.endsBlock() || afterSti || list.size() >= MAX_INSNS) {
+            if (in.endsBlock() || (afterSti && MAX_INSNS > 1) || list.size() >= MAX_INSNS) {
                 break;
             }
             if (in instanceof SystemInsns.Sys s && s.op == SystemInsns.STI) {
