@@ -123,7 +123,7 @@ class FxsaveTest extends SseTest {
             assertThat(f.statusWord()).isEqualTo(0x2821);
             assertThat(f.top).isEqualTo(5);
             // Abridged tags restore the full tag word by content: R5 valid, R6 zero, R7 special.
-            assertThat(f.ftw).isEqualTo(0x03ff | (1 << 12) | (2 << 14));
+            assertThat(f.fullTags()).isEqualTo(0x03ff | (1 << 12) | (2 << 14)); // FXRSTOR reclassifies valid registers
             assertThat(f.mant[7]).isEqualTo(1);
             assertThat(f.lastIp).isEqualTo(0x1234_5678_9abc_def0L);
             assertThat(f.lastOpcode).isEqualTo(0x5d9);
