@@ -25,6 +25,7 @@ import java.lang.invoke.VarHandle;
  * of use, so hot callers never allocate) and returns the raw C result; {@link #check} turns a
  * failure into a {@link NativeException} naming the call and errno. Internal to jvisor's I/O module.
  */
+@SuppressWarnings("restricted") // one of the module's two native bindings; each call says why it is safe
 public final class Libc {
     public static final int O_RDONLY = 0, O_RDWR = 2, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
     public static final int EFD_CLOEXEC = 0x80000, EFD_NONBLOCK = 0x800;

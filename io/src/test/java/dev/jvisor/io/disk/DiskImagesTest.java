@@ -44,13 +44,13 @@ class DiskImagesTest {
         Path o2 = dir.resolve("o2.qcow2");
         ImageTool.overlay(o1, base);
         ImageTool.overlay(o2, base);
-        try (DiskImage a = DiskImages.open(o1, DiskFormat.QCOW2, false);
-                DiskImage b = DiskImages.open(o2, DiskFormat.QCOW2, false)) {
-            // Two VMs on overlays of one base: the base is shared read-only.
-            a.write(0, ByteBuffer.wrap(new byte[] {1}));
-            b.write(0, ByteBuffer.wrap(new byte[] {2}));
-            assertThatThrownBy(() -> DiskImages.open(base, DiskFormat.RAW, false)).isInstanceOf(ImageLockedException.class);
-            a.close();
+        try (DiskImage b = DiskImages.open(o2, DiskFormat.QCOW2, false)) {
+            try (DiskImage a = DiskImages.open(o1, DiskFormat.QCOW2, false)) {
+                // Two VMs on overlays of one base: the base is shared read-only.
+                a.write(0, ByteBuffer.wrap(new byte[] {1}));
+                b.write(0, ByteBuffer.wrap(new byte[] {2}));
+                assertThatThrownBy(() -> DiskImages.open(base, DiskFormat.RAW, false)).isInstanceOf(ImageLockedException.class);
+            }
             assertThatThrownBy(() -> DiskImages.open(base, DiskFormat.RAW, false)).as("b still reads it")
                     .isInstanceOf(ImageLockedException.class);
         }
@@ -64,6 +64,7 @@ class DiskImagesTest {
         Path img = dir.resolve("disk.raw");
         ImageTool.create(img, DiskFormat.RAW, 1 << 20);
         try (DiskImage held = DiskImages.open(img, DiskFormat.RAW, false)) {
+            assertThat(held.readOnly()).isFalse();
             // qemu-img takes byte-range POSIX (OFD) locks, which conflict with our whole-file one.
             if (QemuImg.available()) {
                 QemuImg.Result r = QemuImg.run("check", "-f", "raw", img.toString());

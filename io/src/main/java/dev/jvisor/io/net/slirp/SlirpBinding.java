@@ -28,6 +28,7 @@ import java.net.Inet4Address;
  * loop thread. Upcalls must never throw into C (the JVM would abort), so each stub's Java target
  * catches everything and reports it to {@link Handler#callbackFailed}.
  */
+@SuppressWarnings("restricted") // this class is one of the module's two native bindings; each call says why it is safe
 final class SlirpBinding implements AutoCloseable {
 
     /** The Java side of libslirp's callbacks; all run on the loop thread. */
