@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.IntFunction;
 
 /**
  * Generates the cases of one category from a seed, runs them in batches natively (KVM) and in the
@@ -60,22 +61,23 @@ public final class Campaign {
     }
 
     /** The cases of batch {@code batch} of a category: deterministic in (seed, batch, position). */
-    public static List<TestCase> batch(String label, Generator generator, long seed, int batch, int size) {
+    public static List<TestCase> batch(String label, IntFunction<Generator> generators, long seed, int batch, int size) {
         List<TestCase> cases = new ArrayList<>(size);
         for (int i = 0; i < size; i++) {
-            Random rnd = new Random(seed ^ (0x9e37_79b9_7f4a_7c15L * (batch * (long) BatchProgram.MAX_CASES + i + 1)) ^ label.hashCode());
-            cases.add(generate(label, generator, rnd, i));
+            int number = batch * BatchProgram.MAX_CASES + i;
+            Random rnd = new Random(seed ^ (0x9e37_79b9_7f4a_7c15L * (number + 1L)) ^ label.hashCode());
+            cases.add(generate(label, generators.apply(number), rnd, i, number));
         }
         return cases;
     }
 
-    static TestCase generate(String label, Generator generator, Random rnd, int index) {
+    static TestCase generate(String label, Generator generator, Random rnd, int index, int number) {
         IllegalArgumentException last = null;
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
             CaseBuilder b = new CaseBuilder(rnd, BatchProgram.slotBase(index));
             try {
                 generator.generate(b);
-                return b.build(index, label);
+                return b.build(index, number, label);
             } catch (IllegalArgumentException e) {
                 last = e;   // an operand combination that cannot be encoded or is unsuitable: draw again
             }
@@ -85,6 +87,11 @@ public final class Campaign {
 
     /** Generates and runs {@code count} cases on both back ends. */
     public static Result run(String label, Generator generator, long seed, int count) {
+        return runEach(label, n -> generator, seed, count);
+    }
+
+    /** Like {@link #run(String, Generator, long, int)}, with the generator of case {@code n} given by {@code generators}. */
+    public static Result runEach(String label, IntFunction<Generator> generators, long seed, int count) {
         Backend.KVM.hypervisor();       // skips the test where KVM, the oracle, is missing
         Backend.EMU.hypervisor();
         List<Differ.Mismatch> mismatches = new ArrayList<>();
@@ -92,7 +99,7 @@ public final class Campaign {
         int batches = (count + BatchProgram.MAX_CASES - 1) / BatchProgram.MAX_CASES;
         for (int batch = 0; batch < batches; batch++) {
             int size = Math.min(BatchProgram.MAX_CASES, count - batch * BatchProgram.MAX_CASES);
-            BatchProgram program = new BatchProgram(batch(label, generator, seed, batch, size));
+            BatchProgram program = new BatchProgram(batch(label, generators, seed, batch, size));
             Future<BatchRunner.Outcome> kvm = RUNNERS.submit(() -> BatchRunner.run(Backend.KVM, program));
             Future<BatchRunner.Outcome> emu = RUNNERS.submit(() -> BatchRunner.run(Backend.EMU, program));
             BatchRunner.Outcome oracle = get(kvm);

@@ -359,6 +359,10 @@ public final class CaseBuilder {
         mxcsr = value;
     }
 
+    public int mxcsrValue() {
+        return mxcsr;
+    }
+
     // ---- steps and what is undefined ---------------------------------------------------------
 
     /** The instruction form, for grouping failures ("adc r/m16, imm8"). */
@@ -418,14 +422,14 @@ public final class CaseBuilder {
     }
 
     /** The finished case. */
-    public TestCase build(int index, String category) {
+    public TestCase build(int index, int number, String category) {
         if (steps.isEmpty()) {
             throw new IllegalStateException("a case needs at least one instruction");
         }
         List<Consumer<Asm>> emitters = List.copyOf(steps);
         Consumer<Asm> all = a -> emitters.forEach(e -> e.accept(a));
         CpuState initial = new CpuState(gpr, rflags, xmm, mxcsr);
-        return new TestCase(index, category, form.isEmpty() ? text.getFirst() : form, text, all, initial, slotBase,
+        return new TestCase(index, number, category, form.isEmpty() ? text.getFirst() : form, text, all, initial, slotBase,
                 slot.clone(), undefinedFlags | poisonedFlags, undefinedGprs, undefinedBytes, sse);
     }
 

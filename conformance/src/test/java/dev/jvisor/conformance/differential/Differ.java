@@ -20,7 +20,7 @@ public final class Differ {
         public String describe(boolean withXmm) {
             StringBuilder sb = new StringBuilder();
             TestCase c = testCase;
-            sb.append(String.format("case %d [%s] %s%n", c.index(), c.category(), c.text()));
+            sb.append(String.format("case %d [%s] %s%n", c.number(), c.category(), c.text()));
             sb.append(String.format("  bytes at 0x%x: %s%n", address, HexFormat.ofDelimiter(" ").formatHex(bytes)));
             sb.append("  initial state:\n    ").append(c.initial().describe(withXmm).replace("\n", "\n    ")).append('\n');
             sb.append(String.format("  data slot at 0x%x; compared flags: all but %s%n", c.slotBase(),

@@ -56,6 +56,12 @@ public final class SingleCase {
         return this;
     }
 
+    /** Loads, saves and compares XMM0–15 and MXCSR (implied by {@link #xmm} and {@link #mxcsr}). */
+    public SingleCase sse() {
+        sse = true;
+        return this;
+    }
+
     public SingleCase xmm(int n, long low, long high) {
         sse = true;
         xmm[2 * n] = low;
@@ -70,7 +76,7 @@ public final class SingleCase {
     }
 
     public TestCase toCase() {
-        return new TestCase(0, "pinned", text, List.of(text), code, new CpuState(gprs, rflags, xmm, mxcsr), SLOT,
+        return new TestCase(0, 0, "pinned", text, List.of(text), code, new CpuState(gprs, rflags, xmm, mxcsr), SLOT,
                 slot.clone(), 0, 0, null, sse);
     }
 

@@ -9,6 +9,7 @@ import java.util.function.Consumer;
  * own 4 KiB data slot, and what the SDM leaves undefined afterwards (flags, registers, bytes).
  *
  * @param index            position in its batch (also selects the slot)
+ * @param number           the case's number in its campaign (what reports show)
  * @param category         the generator family, e.g. "alu"
  * @param form             the instruction form, for grouping failures, e.g. "adc r/m16, imm8"
  * @param instructions     the sequence as text, one instruction per entry
@@ -21,7 +22,7 @@ import java.util.function.Consumer;
  * @param undefinedBytes   per slot byte: true when not compared (null: all compared)
  * @param sse              whether XMM registers and MXCSR are loaded, saved and compared
  */
-public record TestCase(int index, String category, String form, List<String> instructions, Consumer<Asm> emitter,
+public record TestCase(int index, int number, String category, String form, List<String> instructions, Consumer<Asm> emitter,
                        CpuState initial, long slotBase, byte[] slot, long undefinedFlags, int undefinedGprs,
                        boolean[] undefinedBytes, boolean sse) {
     public TestCase {
