@@ -86,7 +86,7 @@ public final class ImageTool {
             if (format == DiskFormat.RAW) {
                 return new ImageInfo(path, format, fileSize, fileSize, 0, 0, null, null, false, false, 0);
             }
-            Qcow2Header h = Qcow2Image.readHeader(file);
+            Qcow2Header h = Qcow2Header.read(file);
             return new ImageInfo(path, format, h.size(), fileSize, h.clusterSize(), h.version(), h.backingFile(),
                     h.backingFormat(), h.dirty(), h.corrupt(), h.nbSnapshots());
         }

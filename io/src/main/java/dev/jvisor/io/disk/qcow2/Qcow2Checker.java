@@ -63,7 +63,7 @@ public final class Qcow2Checker {
      * @throws InvalidImageException if the header itself is unusable (nothing else can be checked)
      */
     public static CheckResult check(StorageFile file) throws IOException {
-        Qcow2Header header = Qcow2Image.readHeader(file);
+        Qcow2Header header = Qcow2Header.read(file);
         return new Qcow2Checker(file, header).run();
     }
 

@@ -42,4 +42,19 @@ final class Qcow2Entries {
     static boolean isUnallocated(long entry) {
         return (entry & ~COPIED) == 0 || ((entry & COMPRESSED) == 0 && (entry & OFFSET_MASK) == 0 && (entry & ZERO) == 0);
     }
+
+    /** A standard entry that maps the cluster to host data (not compressed, not zero, not unallocated). */
+    static boolean isStandardData(long entry) {
+        return (entry & COMPRESSED) == 0 && (entry & ZERO) == 0 && (entry & OFFSET_MASK) != 0;
+    }
+
+    /** Fills the rest of {@code dst} with zeros. */
+    static void fillZeros(java.nio.ByteBuffer dst) {
+        while (dst.remaining() >= 8) {
+            dst.putLong(0);
+        }
+        while (dst.hasRemaining()) {
+            dst.put((byte) 0);
+        }
+    }
 }

@@ -339,4 +339,33 @@ public record Qcow2Header(
             }
         };
     }
+
+    /**
+     * Refuses a writable open of images whose state jvisor may not write: dirty (lazy refcounts
+     * left inconsistent), corrupt, or with internal snapshots. Read-only opens are always allowed.
+     */
+    void checkWritable(String name) throws InvalidImageException {
+        Qcow2Header h = this;
+        if (h.dirty()) {
+            throw new InvalidImageException("qcow2 image " + name + " has the dirty bit set (lazy refcounts, not closed cleanly): "
+                    + "repair it with 'qemu-img check -r all' or open it read-only");
+        }
+        if (h.corrupt()) {
+            throw new InvalidImageException("qcow2 image " + name + " is marked corrupt: repair it with 'qemu-img check -r all' "
+                    + "or open it read-only");
+        }
+        if (h.nbSnapshots() > 0) {
+            throw new InvalidImageException("qcow2 image " + name + " has " + h.nbSnapshots() + " internal snapshot(s), "
+                    + "which jvisor opens read-only only (delete them with 'qemu-img snapshot -d' to write)");
+        }
+    }
+
+    /** Reads and validates the header at the start of {@code file}. */
+    public static Qcow2Header read(dev.jvisor.io.disk.StorageFile file) throws java.io.IOException {
+        long fileSize = file.size();
+        ByteBuffer head = ByteBuffer.allocate((int) Math.min(fileSize, 1L << MAX_CLUSTER_BITS));
+        file.readFully(0, head);
+        head.flip();
+        return parse(head, fileSize);
+    }
 }

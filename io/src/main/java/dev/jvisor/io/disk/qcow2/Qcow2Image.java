@@ -14,9 +14,7 @@ import dev.jvisor.io.disk.StorageFile;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Arrays;
-import java.util.BitSet;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -53,21 +51,16 @@ public final class Qcow2Image implements DiskImage {
     private final boolean readOnly;
     private final int clusterBits;
     private final int clusterSize;
-    private final int l2Entries;
     private final long size;
-    private final long[] l1;
-    private final BitSet dirtyL1 = new BitSet();
-    private final L2Cache l2Cache;
+    private final ClusterMap map;
     private final RefcountTable refcounts; // null when read-only
     private final DiskImage backing;      // null when none
     private final CompressedClusters compressed;
     private final ReentrantLock meta = new ReentrantLock();
     private final ReentrantReadWriteLock freeGate = new ReentrantReadWriteLock();
-    /** Host ranges (offset, length pairs) dropped from tables but not yet released, see class comment. */
-    private long[] pendingFrees = new long[16];
-    private int pendingCount;
+    /** Host storage dropped from tables but not yet released, see class comment. */
+    private final PendingFrees pendingFrees = new PendingFrees();
     private final byte[] scratch;
-    private final ByteBuffer entryBuffer = ByteBuffer.allocate(8).order(ByteOrder.BIG_ENDIAN);
     private boolean closed;
 
     private Qcow2Image(StorageFile file, Qcow2Header header, DiskImage backing, int l2CacheBytes) throws IOException {
@@ -76,24 +69,14 @@ public final class Qcow2Image implements DiskImage {
         this.readOnly = !file.writable();
         this.clusterBits = header.clusterBits();
         this.clusterSize = header.clusterSize();
-        this.l2Entries = header.l2Entries();
         this.size = header.size();
         this.backing = backing;
-        this.l1 = readL1(file, header);
-        this.l2Cache = new L2Cache(Math.max(4, l2CacheBytes / clusterSize));
         this.compressed = new CompressedClusters(file, clusterBits);
         this.scratch = new byte[clusterSize];
         this.refcounts = readOnly ? null : new RefcountTable(file, header, DEFAULT_REFBLOCK_CACHE_BYTES);
-        if (refcounts != null) {
-            refcounts.markMetadata(header.l1TableOffset(), (long) header.l1Size() * 8);
-            for (long e : l1) {
-                if ((e & OFFSET_MASK) != 0) {
-                    refcounts.markMetadata(e & OFFSET_MASK, clusterSize);
-                }
-            }
-            if (header.bitmapCount() > 0) {
-                refcounts.markMetadata(header.bitmapDirectoryOffset(), header.bitmapDirectorySize());
-            }
+        this.map = new ClusterMap(file, header, refcounts, l2CacheBytes);
+        if (refcounts != null && header.bitmapCount() > 0) {
+            refcounts.markMetadata(header.bitmapDirectoryOffset(), header.bitmapDirectorySize());
         }
     }
 
@@ -112,9 +95,9 @@ public final class Qcow2Image implements DiskImage {
     public static Qcow2Image open(StorageFile file, BackingOpener backingOpener, int l2CacheBytes) throws IOException {
         DiskImage backing = null;
         try {
-            Qcow2Header header = readHeader(file);
+            Qcow2Header header = Qcow2Header.read(file);
             if (file.writable()) {
-                checkWritable(file, header);
+                header.checkWritable(file.name());
             }
             if (header.backingFile() != null) {
                 backing = backingOpener.open(header.backingFile(), header.backingFormat());
@@ -137,53 +120,6 @@ public final class Qcow2Image implements DiskImage {
             }
             throw e;
         }
-    }
-
-    /** Reads and validates the header of {@code file}. */
-    public static Qcow2Header readHeader(StorageFile file) throws IOException {
-        long fileSize = file.size();
-        ByteBuffer head = ByteBuffer.allocate((int) Math.min(fileSize, 1L << Qcow2Header.MAX_CLUSTER_BITS));
-        file.readFully(0, head);
-        head.flip();
-        Qcow2Header h = Qcow2Header.parse(head, fileSize);
-        return h;
-    }
-
-    private static void checkWritable(StorageFile file, Qcow2Header h) throws InvalidImageException {
-        if (h.dirty()) {
-            throw new InvalidImageException("qcow2 image " + file.name() + " has the dirty bit set (lazy refcounts, not closed cleanly): "
-                    + "repair it with 'qemu-img check -r all' or open it read-only");
-        }
-        if (h.corrupt()) {
-            throw new InvalidImageException("qcow2 image " + file.name() + " is marked corrupt: repair it with 'qemu-img check -r all' "
-                    + "or open it read-only");
-        }
-        if (h.nbSnapshots() > 0) {
-            throw new InvalidImageException("qcow2 image " + file.name() + " has " + h.nbSnapshots() + " internal snapshot(s), "
-                    + "which jvisor opens read-only only (delete them with 'qemu-img snapshot -d' to write)");
-        }
-    }
-
-    private static long[] readL1(StorageFile file, Qcow2Header h) throws IOException {
-        long[] l1 = new long[h.l1Size()];
-        if (l1.length == 0) {
-            return l1;
-        }
-        ByteBuffer buf = ByteBuffer.allocate(l1.length * 8).order(ByteOrder.BIG_ENDIAN);
-        file.readFully(h.l1TableOffset(), buf);
-        buf.flip();
-        buf.asLongBuffer().get(l1);
-        long fileSize = file.size();
-        for (int i = 0; i < l1.length; i++) {
-            long e = l1[i];
-            long off = e & OFFSET_MASK;
-            if ((e & Qcow2Entries.L1_RESERVED) != 0 || (off & (h.clusterSize() - 1)) != 0
-                    || (off != 0 && off > fileSize - h.clusterSize())) {
-                throw new InvalidImageException(String.format(
-                        "corrupt qcow2 image: L1 entry %d (0x%016x) has reserved bits, is misaligned or points past the end of the file", i, e));
-            }
-        }
-        return l1;
     }
 
     /** The parsed header as opened. */
@@ -241,13 +177,13 @@ public final class Qcow2Image implements DiskImage {
                 meta.lock();
                 try {
                     ensureOpen();
-                    entry = entryAt(pos >>> clusterBits);
-                    if (isStandardData(entry)) {
+                    entry = map.entryAt(pos >>> clusterBits);
+                    if (Qcow2Entries.isStandardData(entry)) {
                         // Extend over following clusters that are contiguous on the host: one read for the run.
                         long host = entry & OFFSET_MASK;
                         for (long k = 1; n < dst.remaining(); k++) {
-                            long next = entryAt((pos >>> clusterBits) + k);
-                            if (!isStandardData(next) || (next & OFFSET_MASK) != host + (k << clusterBits)) {
+                            long next = map.entryAt((pos >>> clusterBits) + k);
+                            if (!Qcow2Entries.isStandardData(next) || (next & OFFSET_MASK) != host + (k << clusterBits)) {
                                 break;
                             }
                             n += Math.min(dst.remaining() - n, clusterSize);
@@ -271,16 +207,12 @@ public final class Qcow2Image implements DiskImage {
         }
     }
 
-    private static boolean isStandardData(long entry) {
-        return (entry & COMPRESSED) == 0 && (entry & ZERO) == 0 && (entry & OFFSET_MASK) != 0;
-    }
-
     /** Reads {@code dst.remaining()} bytes of guest data at {@code pos} mapped by {@code entry}. */
     private void readMapped(long entry, long pos, int inCluster, ByteBuffer dst) throws IOException {
         if ((entry & COMPRESSED) != 0) {
             compressed.read(entry, inCluster, dst);
         } else if ((entry & ZERO) != 0) {
-            fillZeros(dst);
+            Qcow2Entries.fillZeros(dst);
         } else if ((entry & OFFSET_MASK) == 0) {
             readBacking(pos, dst);
         } else {
@@ -303,80 +235,7 @@ public final class Qcow2Image implements DiskImage {
             backing.read(pos, dst);
             dst.limit(limit);
         }
-        fillZeros(dst);
-    }
-
-    private static void fillZeros(ByteBuffer dst) {
-        while (dst.remaining() >= 8) {
-            dst.putLong(0);
-        }
-        while (dst.hasRemaining()) {
-            dst.put((byte) 0);
-        }
-    }
-
-    /** The L2 entry of guest cluster {@code gc} (0 if its L2 table is unallocated). Caller holds {@link #meta}. */
-    private long entryAt(long gc) throws IOException {
-        int l1i = (int) (gc / l2Entries);
-        if ((l1[l1i] & OFFSET_MASK) == 0) {
-            return 0;
-        }
-        return table(l1i).entries[(int) (gc % l2Entries)];
-    }
-
-    /** The L2 table for L1 index {@code l1i}, which must be allocated; loaded and validated on a miss. */
-    private L2Table table(int l1i) throws IOException {
-        L2Table t = l2Cache.get(l1i);
-        if (t != null) {
-            return t;
-        }
-        long off = l1[l1i] & OFFSET_MASK;
-        ByteBuffer buf = ByteBuffer.allocate(clusterSize).order(ByteOrder.BIG_ENDIAN);
-        try {
-            file.readFully(off, buf);
-        } catch (EOFException e) {
-            throw new InvalidImageException(String.format("corrupt qcow2 image: L2 table at 0x%x lies past the end of the file", off), e);
-        }
-        buf.flip();
-        long[] entries = new long[l2Entries];
-        buf.asLongBuffer().get(entries);
-        for (int i = 0; i < entries.length; i++) {
-            validateL2Entry(entries[i], off, i);
-        }
-        t = new L2Table(off, entries);
-        insert(l1i, t);
-        return t;
-    }
-
-    private void validateL2Entry(long e, long tableOffset, int index) throws InvalidImageException {
-        if ((e & COMPRESSED) != 0) {
-            if ((e & COPIED) != 0) {
-                throw corruptEntry(e, tableOffset, index, "compressed cluster with the COPIED flag");
-            }
-            return;
-        }
-        if ((e & Qcow2Entries.L2_RESERVED) != 0) {
-            throw corruptEntry(e, tableOffset, index, "reserved bits set");
-        }
-        if ((e & OFFSET_MASK & (clusterSize - 1)) != 0) {
-            throw corruptEntry(e, tableOffset, index, "unaligned data cluster");
-        }
-        if ((e & ZERO) != 0 && header.version() < 3) {
-            throw corruptEntry(e, tableOffset, index, "zero flag in a version 2 image");
-        }
-    }
-
-    private static InvalidImageException corruptEntry(long e, long tableOffset, int index, String why) {
-        return new InvalidImageException(String.format("corrupt qcow2 image: L2 table at 0x%x entry %d (0x%016x): %s",
-                tableOffset, index, e, why));
-    }
-
-    /** Puts a table in the cache; a dirty victim forces a metadata write-back first (its order matters). */
-    private void insert(int l1i, L2Table t) throws IOException {
-        if (l2Cache.isFull() && l2Cache.eldestDirty()) {
-            writeBackMetadata();
-        }
-        l2Cache.put(l1i, t);
+        Qcow2Entries.fillZeros(dst);
     }
 
     // ---------------------------------------------------------------- writing
@@ -406,13 +265,12 @@ public final class Qcow2Image implements DiskImage {
 
     /** Writes {@code data} (inside one cluster) at {@code inCluster} of guest cluster {@code gc}. Holds {@link #meta}. */
     private void writeCluster(long gc, int inCluster, ByteBuffer data) throws IOException {
-        long entry = entryAt(gc);
-        if (isStandardData(entry) && (entry & COPIED) != 0) {
+        long entry = map.entryAt(gc);
+        if (Qcow2Entries.isStandardData(entry) && (entry & COPIED) != 0) {
             file.write((entry & OFFSET_MASK) + inCluster, data); // sole owner: in place
             return;
         }
-        L2Table t = writableTable(gc);
-        int i = (int) (gc % l2Entries);
+        L2Table t = map.writableTable(gc);
         boolean reuse = (entry & (COMPRESSED | COPIED | ZERO)) == (COPIED | ZERO) && (entry & OFFSET_MASK) != 0;
         long host = reuse ? entry & OFFSET_MASK : refcounts.allocate();
         ByteBuffer out;
@@ -434,8 +292,7 @@ public final class Qcow2Image implements DiskImage {
             }
             throw e;
         }
-        t.entries[i] = host | COPIED;
-        t.dirty = true;
+        map.set(t, gc, host | COPIED);
         if (!reuse) {
             dropStorage(entry);
         }
@@ -453,55 +310,20 @@ public final class Qcow2Image implements DiskImage {
             full.limit((int) Math.min(clusterSize, size - pos));
             readBacking(pos, full);
             full.limit(clusterSize);
-            fillZeros(full);
+            Qcow2Entries.fillZeros(full);
         } else {
             file.readFully(entry & OFFSET_MASK, full);
         }
-    }
-
-    /** The L2 table covering guest cluster {@code gc}, allocated if missing and checked to be ours alone. */
-    private L2Table writableTable(long gc) throws IOException {
-        int l1i = (int) (gc / l2Entries);
-        long e = l1[l1i];
-        if ((e & OFFSET_MASK) == 0) {
-            long off = refcounts.allocate();
-            refcounts.markMetadata(off, clusterSize);
-            L2Table t = new L2Table(off, new long[l2Entries]);
-            t.dirty = true;
-            insert(l1i, t);
-            l1[l1i] = off | COPIED;
-            dirtyL1.set(l1i);
-            return t;
-        }
-        if ((e & COPIED) == 0) {
-            // COPIED may simply be missing; a table with refcount 1 is ours to write.
-            if (refcounts.get((e & OFFSET_MASK) >>> clusterBits) != 1) {
-                throw new InvalidImageException(String.format("qcow2 L2 table at 0x%x is shared (snapshot); writing it is not supported",
-                        e & OFFSET_MASK));
-            }
-            l1[l1i] = e | COPIED;
-            dirtyL1.set(l1i);
-        }
-        return table(l1i);
     }
 
     /** Schedules the release of the host storage an entry held (none for unallocated and plain zero entries). */
     private void dropStorage(long entry) {
         if ((entry & COMPRESSED) != 0) {
             long start = Qcow2Entries.compressedOffset(entry, clusterBits) & ~511L;
-            addPendingFree(start, Qcow2Entries.compressedSectors(entry, clusterBits) * 512);
+            pendingFrees.add(start, Qcow2Entries.compressedSectors(entry, clusterBits) * 512);
         } else if ((entry & OFFSET_MASK) != 0) {
-            addPendingFree(entry & OFFSET_MASK, clusterSize);
+            pendingFrees.add(entry & OFFSET_MASK, clusterSize);
         }
-    }
-
-    private void addPendingFree(long offset, long length) {
-        if (pendingCount * 2 + 2 > pendingFrees.length) {
-            pendingFrees = Arrays.copyOf(pendingFrees, pendingFrees.length * 2);
-        }
-        pendingFrees[pendingCount * 2] = offset;
-        pendingFrees[pendingCount * 2 + 1] = length;
-        pendingCount++;
     }
 
     // ---------------------------------------------------------------- discard and zeroes
@@ -583,9 +405,8 @@ public final class Qcow2Image implements DiskImage {
     }
 
     private void setState(long gc, ClusterState state) throws IOException {
-        long entry = entryAt(gc);
-        int l1i = (int) (gc / l2Entries);
-        if ((l1[l1i] & OFFSET_MASK) == 0 && (state == ClusterState.UNALLOCATED || backing == null)) {
+        long entry = map.entryAt(gc);
+        if (!map.hasTable(gc) && (state == ClusterState.UNALLOCATED || backing == null)) {
             return; // no table: already unallocated, and that reads as zeros without a backing file
         }
         long next = switch (state) {
@@ -598,9 +419,7 @@ public final class Qcow2Image implements DiskImage {
         if (next == entry) {
             return;
         }
-        L2Table t = writableTable(gc);
-        t.entries[(int) (gc % l2Entries)] = next;
-        t.dirty = true;
+        map.set(map.writableTable(gc), gc, next);
         if ((next & OFFSET_MASK) == 0) {
             dropStorage(entry);
         }
@@ -616,65 +435,21 @@ public final class Qcow2Image implements DiskImage {
         meta.lock();
         try {
             ensureOpen();
-            writeBackMetadata();
+            map.writeBack();
             releasePendingFrees();
         } finally {
             meta.unlock();
         }
     }
 
-    /**
-     * Writes dirty metadata in the crash-safe order: refcounts, flush, L2 tables, flush, L1 entries,
-     * flush. After it, everything written so far is durable. Holds {@link #meta}.
-     */
-    private void writeBackMetadata() throws IOException {
-        refcounts.writeBack();
-        file.force();
-        boolean wroteTables = false;
-        for (L2Table t : l2Cache.tables()) {
-            if (t.dirty) {
-                file.write(t.offset, encode(t.entries));
-                t.dirty = false;
-                wroteTables = true;
-            }
-        }
-        if (!dirtyL1.isEmpty()) {
-            if (wroteTables) {
-                file.force(); // a new L2 table must be on disk before the L1 entry that points to it
-            }
-            for (int i = dirtyL1.nextSetBit(0); i >= 0; i = dirtyL1.nextSetBit(i + 1)) {
-                entryBuffer.clear();
-                entryBuffer.putLong(0, l1[i]);
-                file.write(header.l1TableOffset() + 8L * i, entryBuffer);
-            }
-            dirtyL1.clear();
-            file.force();
-        } else if (wroteTables) {
-            file.force();
-        }
-    }
-
-    private ByteBuffer encode(long[] entries) {
-        ByteBuffer buf = ByteBuffer.allocate(entries.length * 8).order(ByteOrder.BIG_ENDIAN);
-        buf.asLongBuffer().put(entries);
-        return buf;
-    }
-
     /** Lowers the refcounts of storage dropped before the last write-back; reusable from now on. */
     private void releasePendingFrees() throws IOException {
-        if (pendingCount == 0) {
+        if (pendingFrees.isEmpty()) {
             return;
         }
         freeGate.writeLock().lock(); // waits for reads still using the old mappings
         try {
-            for (int p = 0; p < pendingCount; p++) {
-                long offset = pendingFrees[2 * p];
-                long length = pendingFrees[2 * p + 1];
-                for (long c = offset >>> clusterBits; c <= (offset + length - 1) >>> clusterBits; c++) {
-                    refcounts.adjust(c, -1);
-                }
-            }
-            pendingCount = 0;
+            pendingFrees.release(refcounts, clusterBits);
             compressed.invalidate();
         } finally {
             freeGate.writeLock().unlock();
@@ -703,7 +478,7 @@ public final class Qcow2Image implements DiskImage {
             }
             try {
                 if (!readOnly) {
-                    writeBackMetadata();
+                    map.writeBack();
                     releasePendingFrees();
                     refcounts.writeBack();
                     file.force();

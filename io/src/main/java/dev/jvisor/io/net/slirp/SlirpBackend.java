@@ -135,7 +135,11 @@ public final class SlirpBackend implements NetBackend {
 
     @Override
     public int receive(ByteBuffer dst) {
-        return toGuest.poll(dst);
+        int len = toGuest.poll(dst);
+        if (len >= 0) {
+            counters.received(len); // counted when the guest takes it, so stats never run ahead of the guest
+        }
+        return len;
     }
 
     @Override
@@ -280,9 +284,7 @@ public final class SlirpBackend implements NetBackend {
             int len = (int) frame.byteSize();
             MemorySegment.copy(frame, JAVA_BYTE, 0, frameBuffer, 0, len);
             frameView.clear().limit(len);
-            if (toGuest.offer(frameView)) {
-                counters.received(len);
-            }
+            toGuest.offer(frameView);
         }
 
         @Override

@@ -177,9 +177,7 @@ public final class TapBackend implements NetBackend {
                     }
                     MemorySegment.copy(buffer, JAVA_BYTE, 0, heap, 0, (int) n);
                     view.clear().limit((int) n);
-                    if (toGuest.offer(view)) {
-                        counters.received((int) n);
-                    }
+                    toGuest.offer(view);
                 }
             }
         }
@@ -192,7 +190,11 @@ public final class TapBackend implements NetBackend {
 
     @Override
     public int receive(ByteBuffer dst) {
-        return toGuest.poll(dst);
+        int len = toGuest.poll(dst);
+        if (len >= 0) {
+            counters.received(len); // counted when the guest takes it, so stats never run ahead of the guest
+        }
+        return len;
     }
 
     @Override

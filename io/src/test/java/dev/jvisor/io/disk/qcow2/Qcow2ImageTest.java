@@ -87,7 +87,7 @@ class Qcow2ImageTest {
         // 512-byte clusters: one refcount block covers 128 KiB, the first table 64 blocks (8 MiB).
         int size = 24 << 20;
         MemoryStorageFile f = newImage(size, 3, 9);
-        long tableBefore = Qcow2Image.readHeader(f).refcountTableOffset();
+        long tableBefore = Qcow2Header.read(f).refcountTableOffset();
         byte[] chunk = new byte[1 << 20];
         new Random(1).nextBytes(chunk);
         try (Qcow2Image img = Qcow2Image.open(f, BackingOpener.none(), 64 << 10)) {
@@ -95,7 +95,7 @@ class Qcow2ImageTest {
                 img.write((long) mb << 20, ByteBuffer.wrap(chunk));
             }
         }
-        assertThat(Qcow2Image.readHeader(f).refcountTableOffset()).isNotEqualTo(tableBefore);
+        assertThat(Qcow2Header.read(f).refcountTableOffset()).isNotEqualTo(tableBefore);
         CheckResult r = check(f);
         assertThat(r.clean()).as(r.problems().toString()).isTrue();
         try (Qcow2Image img = Qcow2Image.open(new MemoryStorageFile(f.contents(), false), BackingOpener.none())) {
