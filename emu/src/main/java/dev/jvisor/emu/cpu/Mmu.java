@@ -54,7 +54,8 @@ final class Mmu {
         }
     }
 
-    private static final byte F_GLOBAL = 1, F_LARGE = 2;
+    /** Entry flags: global page, from a large page, and "index is in the filled list". */
+    private static final byte F_GLOBAL = 1, F_LARGE = 2, F_LISTED = 4;
 
     private final Cpu cpu;
     final MemorySegment ram;
@@ -591,14 +592,14 @@ final class Mmu {
         long page = va & ~0xfffL;
         int i = (int) (va >>> 12) & TLB_MASK;
         TlbSet s = current;
-        if (s.readTag[i] == INVALID && s.writeTag[i] == INVALID && s.execTag[i] == INVALID) {
+        if ((s.flags[i] & F_LISTED) == 0) {
             s.filled[s.filledCount++] = i;
         }
         s.readTag[i] = page;
         s.writeTag[i] = canWrite && codePages[(int) (off >>> 12)] == 0 ? page : INVALID;
         s.execTag[i] = canExec ? page : INVALID;
         s.addend[i] = off - page;
-        s.flags[i] = (byte) ((global ? F_GLOBAL : 0) | (large ? F_LARGE : 0));
+        s.flags[i] = (byte) ((global ? F_GLOBAL : 0) | (large ? F_LARGE : 0) | F_LISTED);
         if (large) {
             largeEntries = true;
         }
@@ -624,7 +625,7 @@ final class Mmu {
             s.readTag[i] = INVALID;
             s.writeTag[i] = INVALID;
             s.execTag[i] = INVALID;
-            s.flags[i] = 0;
+            s.flags[i] = 0; // also drops F_LISTED: the index leaves the list
         }
         s.filledCount = kept;
     }
