@@ -12,7 +12,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Emulator bugs the differential tests found, each pinned down by its smallest case, with the
  * result the Intel SDM requires and native execution shows. Every test runs on both back ends: the
  * KVM run proves the expectation on real hardware (skipped without /dev/kvm), the emulator run
- * fails until the bug is fixed. {@link KnownEmulatorBug} keeps these out of the random runs meanwhile.
+ * fails until the bug is fixed, and stays as a regression test afterwards. {@link KnownEmulatorBug}
+ * keeps the open ones out of the random runs meanwhile. (MOVZX/MOVSX into SP/BP/SI/DI is fixed.)
  */
 class EmulatorBugsTest {
     private static final int UD = 6, SS = 12;
@@ -110,5 +111,29 @@ class EmulatorBugsTest {
         CaseResult r = SingleCase.of("mov rax, [rbp]", a -> a.mov(RAX, Mem.at(RBP))).reg(RBP, 0x8000_0000_0000_0000L).run(backend);
         assertThat(r.vector()).as("exception vector").isEqualTo(SS);
         assertThat(r.errorCode()).as("error code").isZero();
+    }
+
+    /**
+     * IEEE 754-2008 §6.3: x + y with both operands +0 is +0 in every rounding mode; only an exact
+     * zero sum of operands with opposite signs is -0 when rounding toward negative infinity.
+     * ADDPS with MXCSR.RC = 01 (bytes 0F 58 2B, MXCSR 0x3f80, both operands +0).
+     */
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void addOfPositiveZerosIsPositiveZeroWhenRoundingDown(Backend backend) {
+        CaseResult r = SingleCase.of("addps xmm5, [rbx]", a -> a.modrmInstruction(0, false, new int[]{0x0f, 0x58}, 5, Mem.at(RBX), 0, 0))
+                .reg(RBX, SingleCase.SLOT + 0x100).xmm(5, 0, 0).mxcsr(0x3f80).run(backend);
+        assertThat("%016x_%016x".formatted(r.state().xmmHigh(5), r.state().xmmLow(5))).as("xmm5: four +0.0f")
+                .isEqualTo("%016x_%016x".formatted(0, 0));
+    }
+
+    /** The same for doubles: ADDSD (bytes F2 0F 58 2B). */
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void scalarDoubleAddOfPositiveZerosIsPositiveZeroWhenRoundingDown(Backend backend) {
+        CaseResult r = SingleCase.of("addsd xmm5, [rbx]", a -> a.modrmInstruction(0xf2, false, new int[]{0x0f, 0x58}, 5, Mem.at(RBX), 0, 0))
+                .reg(RBX, SingleCase.SLOT + 0x100).xmm(5, 0, 0x1234).mxcsr(0x3f80).run(backend);
+        assertThat("%016x".formatted(r.state().xmmLow(5))).as("xmm5 low: +0.0").isEqualTo("%016x".formatted(0));
+        assertThat(r.state().xmmHigh(5)).as("upper half kept").isEqualTo(0x1234);
     }
 }
