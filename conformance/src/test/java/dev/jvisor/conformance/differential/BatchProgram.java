@@ -3,6 +3,7 @@ package dev.jvisor.conformance.differential;
 import static dev.jvisor.testkit.Reg.*;
 
 import dev.jvisor.conformance.TestMachine;
+import dev.jvisor.memory.GuestMemory;
 import dev.jvisor.testkit.Asm;
 import dev.jvisor.testkit.Label;
 import dev.jvisor.testkit.Mem;
@@ -26,12 +27,17 @@ import java.util.List;
  *   0x8f000  globals: resume address, fault vector/error/RIP/CR2
  *   0x90000  exception handlers (CPL0)      0x100000 case code
  *   0x400000 initial states (512 B each)    0x500000 results (512 B each)
- *   0x600000 data slots (4 KiB each)
+ *   0x600000 data slots: 4 KiB of data, then a 4 KiB guard page that is not present
+ *   0x8b000  the 4 KiB page tables that map the slots and their guards ({@link #prepare})
  * </pre>
  */
 public final class BatchProgram {
     static final long GLOBALS = 0x8f000, HANDLERS = 0x90000, CODE = 0x100000, STATES = 0x400000, RESULTS = 0x500000,
-            SLOTS = 0x600000;
+            SLOTS = 0x600000, PAGE_TABLES = 0x8b000;
+    /** Distance between slots: the data page and its guard page. */
+    public static final long SLOT_STRIDE = 0x2000;
+    /** Page-table entry bits: present, writable, user (SDM Vol. 3A §4.5). */
+    private static final long PTE_PRESENT_USER = 0x7;
     static final long RESUME = GLOBALS, FAULT_VECTOR = GLOBALS + 8, FAULT_ERROR = GLOBALS + 16, FAULT_RIP = GLOBALS + 24,
             FAULT_CR2 = GLOBALS + 32;
     /** Bytes per state and per result block. */
@@ -105,7 +111,7 @@ public final class BatchProgram {
 
     /** The guest address of the data slot of the case at {@code index}. */
     public static long slotBase(int index) {
-        return SLOTS + (long) index * CaseBuilder.SLOT_SIZE;
+        return SLOTS + index * SLOT_STRIDE;
     }
 
     /** RAM the batch needs. */
@@ -116,6 +122,28 @@ public final class BatchProgram {
 
     public TinyGuest guest() {
         return guest;
+    }
+
+    /**
+     * Remaps the slot area with 4 KiB pages so that the page after each slot is not present: an
+     * access running off the end of a slot faults there (page-crossing accesses, string
+     * instructions interrupted by #PF). Call after the guest is built, before it runs.
+     */
+    public void prepare(GuestMemory memory) {
+        long end = slotBase(cases.size());
+        int chunk = 0;
+        for (long base = SLOTS; base < end; base += 0x20_0000, chunk++) {
+            long table = PAGE_TABLES + chunk * 0x1000L;
+            if (table >= GLOBALS) {
+                throw new IllegalStateException("too many slot page tables");
+            }
+            for (int e = 0; e < 512; e++) {
+                long page = base + e * 0x1000L;
+                boolean guard = ((page - SLOTS) / 0x1000) % 2 == 1;
+                memory.writeU64(table + e * 8L, guard ? 0 : page | PTE_PRESENT_USER);
+            }
+            memory.writeU64(TinyGuest.PAGE_DIRECTORIES + (base >>> 21) * 8, table | PTE_PRESENT_USER);
+        }
     }
 
     public List<TestCase> cases() {
@@ -255,9 +283,9 @@ public final class BatchProgram {
     }
 
     private byte[] slots() {
-        byte[] all = new byte[cases.size() * CaseBuilder.SLOT_SIZE];
+        byte[] all = new byte[(int) (cases.size() * SLOT_STRIDE)];
         for (TestCase c : cases) {
-            System.arraycopy(c.slot(), 0, all, c.index() * CaseBuilder.SLOT_SIZE, CaseBuilder.SLOT_SIZE);
+            System.arraycopy(c.slot(), 0, all, (int) (c.index() * SLOT_STRIDE), CaseBuilder.SLOT_SIZE);
         }
         return all;
     }

@@ -26,6 +26,8 @@ public enum Category {
     FLAGS(500, StackCases::flagOps),
     PREFIX(600, oneOf(PrefixCases::prefixedAlu, PrefixCases::prefixedLoad, PrefixCases::nops)),
     FAULT(300, oneOf(FaultCases::undefinedOpcode, FaultCases::breakpoint, FaultCases::badAddress)),
+    PAGE_EDGE(800, oneOf(PageEdgeCases::crossingAccess, PageEdgeCases::crossingWide, PageEdgeCases::crossingPop,
+            PageEdgeCases::repeatedIntoGuard, PageEdgeCases::repeatedIntoGuard)),
     SEQUENCE(1500, SequenceCases::sequence);
 
     private final int defaultCount;

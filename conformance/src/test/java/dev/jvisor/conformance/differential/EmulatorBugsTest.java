@@ -136,4 +136,29 @@ class EmulatorBugsTest {
         assertThat("%016x".formatted(r.state().xmmLow(5))).as("xmm5 low: +0.0").isEqualTo("%016x".formatted(0));
         assertThat(r.state().xmmHigh(5)).as("upper half kept").isEqualTo(0x1234);
     }
+
+    /**
+     * A read-modify-write instruction reads its destination with write intent, so a #PF on that
+     * read reports a write (error code bit 1, SDM Vol. 3A §4.7): ADD [RBX], RAX on a not-present
+     * page gives error code 0x6 (write, user), not 0x4 (bytes 48 01 03).
+     */
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void readModifyWriteFaultReportsAWrite(Backend backend) {
+        long guard = SingleCase.SLOT + CaseBuilder.SLOT_SIZE;
+        CaseResult r = SingleCase.of("add [rbx], rax", a -> a.add(Mem.at(RBX), RAX)).reg(RBX, guard + 0x10).run(backend);
+        assertThat(r.vector()).as("exception vector").isEqualTo(14);
+        assertThat(r.errorCode()).as("#PF error code").isEqualTo(0x6);
+        assertThat(r.cr2()).as("cr2").isEqualTo(guard + 0x10);
+    }
+
+    /** The same for CMPXCHG8B, whose read is always a locked read for write (bytes 0F C7 0B). */
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void compareExchangeFaultReportsAWrite(Backend backend) {
+        long guard = SingleCase.SLOT + CaseBuilder.SLOT_SIZE;
+        CaseResult r = SingleCase.of("cmpxchg8b [rbx]", a -> a.cmpxchg8b(Mem.at(RBX))).reg(RBX, guard).run(backend);
+        assertThat(r.vector()).as("exception vector").isEqualTo(14);
+        assertThat(r.errorCode()).as("#PF error code").isEqualTo(0x6);
+    }
 }

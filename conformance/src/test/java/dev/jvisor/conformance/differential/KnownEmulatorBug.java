@@ -21,6 +21,9 @@ enum KnownEmulatorBug {
     STACK_ACCESS_FAULTS_WITH_GP(
             "a non-canonical access with base RBP/RSP raises #GP(0) instead of #SS(0)",
             m -> m.differences().getFirst().equals("exception: kvm #SS, emu #GP")),
+    READ_MODIFY_WRITE_FAULT_REPORTED_AS_READ(
+            "a #PF on the read of a read-modify-write instruction reports a read (error code without W)",
+            m -> m.differences().size() == 1 && m.differences().getFirst().equals("error code: kvm 0x6, emu 0x4")),
     ZERO_SUM_SIGN_WHEN_ROUNDING_DOWN(
             "ADD/SUB of two zeros that sum to +0 give -0 when MXCSR rounds toward negative infinity",
             m -> m.differences().stream().allMatch(d -> d.startsWith("xmm"))
