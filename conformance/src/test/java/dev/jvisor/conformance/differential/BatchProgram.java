@@ -3,6 +3,9 @@ package dev.jvisor.conformance.differential;
 import static dev.jvisor.testkit.Reg.*;
 
 import dev.jvisor.conformance.TestMachine;
+import dev.jvisor.hypervisor.Segment;
+import dev.jvisor.hypervisor.SystemRegisters;
+import dev.jvisor.hypervisor.Vcpu;
 import dev.jvisor.memory.GuestMemory;
 import dev.jvisor.testkit.Asm;
 import dev.jvisor.testkit.Label;
@@ -36,6 +39,12 @@ public final class BatchProgram {
             SLOTS = 0x600000, PAGE_TABLES = 0x8b000;
     /** Distance between slots: the data page and its guard page. */
     public static final long SLOT_STRIDE = 0x2000;
+    /**
+     * Segment bases the cases run with. In 64-bit mode only FS and GS bases take part in address
+     * calculation (SDM Vol. 3A §3.4.4); the others are set to values that would break any access
+     * that used them. The GS base wraps: gs:[x] is x - 0x1000.
+     */
+    public static final long FS_BASE = 0x40, GS_BASE = 0xffff_ffff_ffff_f000L, IGNORED_BASE = 0x1234_5000;
     /** Page-table entry bits: present, writable, user (SDM Vol. 3A §4.5). */
     private static final long PTE_PRESENT_USER = 0x7;
     static final long RESUME = GLOBALS, FAULT_VECTOR = GLOBALS + 8, FAULT_ERROR = GLOBALS + 16, FAULT_RIP = GLOBALS + 24,
@@ -114,6 +123,11 @@ public final class BatchProgram {
         return SLOTS + index * SLOT_STRIDE;
     }
 
+    private static Segment withBase(Segment x, long base) {
+        return new Segment(x.selector(), base, x.limit(), x.type(), x.present(), x.dpl(), x.db(), x.s(), x.l(), x.g(), x.avl(),
+                x.unusable());
+    }
+
     /** RAM the batch needs. */
     public long ramBytes() {
         long end = slotBase(cases.size());
@@ -127,9 +141,14 @@ public final class BatchProgram {
     /**
      * Remaps the slot area with 4 KiB pages so that the page after each slot is not present: an
      * access running off the end of a slot faults there (page-crossing accesses, string
-     * instructions interrupted by #PF). Call after the guest is built, before it runs.
+     * instructions interrupted by #PF); and gives the segment registers the bases of {@link
+     * #FS_BASE} and friends. Call after the guest is built and loaded into {@code vcpu}, before it runs.
      */
-    public void prepare(GuestMemory memory) {
+    public void prepare(GuestMemory memory, Vcpu vcpu) {
+        SystemRegisters s = vcpu.getSystemRegisters();
+        vcpu.setSystemRegisters(new SystemRegisters(s.cs(), withBase(s.ds(), IGNORED_BASE), withBase(s.es(), 2 * IGNORED_BASE),
+                withBase(s.fs(), FS_BASE), withBase(s.gs(), GS_BASE), withBase(s.ss(), 3 * IGNORED_BASE), s.tr(), s.ldt(), s.gdt(),
+                s.idt(), s.cr0(), s.cr2(), s.cr3(), s.cr4(), s.cr8(), s.efer(), s.apicBase()));
         long end = slotBase(cases.size());
         int chunk = 0;
         for (long base = SLOTS; base < end; base += 0x20_0000, chunk++) {

@@ -30,7 +30,7 @@ public final class BatchRunner {
 
     public static Outcome run(Backend backend, BatchProgram program) {
         try (GuestVm vm = GuestVm.boot(backend, program.guest(), program.ramBytes())) {
-            program.prepare(vm.memory());
+            program.prepare(vm.memory(), vm.vcpu());
             GuestVm.Run run = vm.run(WATCHDOG);
             Long exitValue = vm.machine().exitValue(0);
             String problem = null;

@@ -115,6 +115,26 @@ final class BitCases {
         });
     }
 
+    /**
+     * REP BSF (F3 0F BC), the encoding Linux's {@code __ffs} uses: TZCNT on CPUs with BMI1 (the
+     * host), BSF on CPUs without it (the emulator's CPUID). For a non-zero source both give the
+     * index of the lowest set bit; their flags differ by design and are not compared.
+     */
+    static void repBitScan(CaseBuilder b) {
+        int bits = b.pickInt(16, 32, 64);
+        Reg d = b.reg(bits);
+        b.randomize(d);
+        Operand s = regOrMem(b, bits, 3);
+        if (valueOf(b, s, bits) == 0) {
+            setValue(b, s, bits, 1L << b.random().nextInt(bits));
+        }
+        b.form("rep bsf r" + bits + ", " + kind(s, bits));
+        b.step("rep bsf " + t(d) + ", " + t(s), 0, 0, STATUS, a -> {
+            a.db(0xf3);
+            a.bsf(d, s);
+        });
+    }
+
     /** BSWAP r32/r64 (a 32-bit BSWAP zero-extends into the full register). */
     static void byteSwap(CaseBuilder b) {
         int bits = b.pickInt(32, 64);

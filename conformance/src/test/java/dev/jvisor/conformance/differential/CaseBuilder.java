@@ -4,6 +4,7 @@ import dev.jvisor.testkit.Asm;
 import dev.jvisor.testkit.Mem;
 import dev.jvisor.testkit.Operand;
 import dev.jvisor.testkit.Reg;
+import dev.jvisor.testkit.SegReg;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -264,6 +265,20 @@ public final class CaseBuilder {
         if (sequence) {
             return Mem.at(Reg.gpr(SEQUENCE_BASE, 64), address - (slotBase + STACK_TOP));
         }
+        // Sometimes through FS or GS, whose bases count, or an override of a segment whose base is ignored.
+        int segment = rnd.nextInt(16);
+        if (segment < 2) {
+            SegReg s = segment == 0 ? SegReg.FS : SegReg.GS;
+            return effectiveAddress(address - (s == SegReg.FS ? BatchProgram.FS_BASE : BatchProgram.GS_BASE)).seg(s);
+        }
+        if (segment == 2) {
+            return effectiveAddress(address).seg(pick(SegReg.CS, SegReg.DS, SegReg.ES, SegReg.SS));
+        }
+        return effectiveAddress(address);
+    }
+
+    /** A memory operand without segment override whose effective address is {@code address}. */
+    private Mem effectiveAddress(long address) {
         boolean addr32 = oneIn(6);
         int form = rnd.nextInt(6);
         int bits = addr32 ? 32 : 64;

@@ -14,7 +14,7 @@ public enum Category {
     SHIFT(2000, ShiftCases::shift),
     DOUBLE_SHIFT(1000, ShiftCases::doubleShift),
     BIT_TEST(1000, BitCases::bitTest),
-    BIT_SCAN(800, oneOf(BitCases::bitScan, BitCases::bitScan, BitCases::byteSwap)),
+    BIT_SCAN(800, oneOf(BitCases::bitScan, BitCases::bitScan, BitCases::repBitScan, BitCases::byteSwap)),
     MOVE(1500, oneOf(MoveCases::mov, MoveCases::mov, MoveCases::extend, MoveCases::convert, MoveCases::translate,
             MoveCases::movFromSegment)),
     EXCHANGE(1000, oneOf(MoveCases::exchange, MoveCases::compareExchange, MoveCases::compareExchange8)),

@@ -3,6 +3,7 @@ package dev.jvisor.conformance.differential;
 import dev.jvisor.testkit.Mem;
 import dev.jvisor.testkit.Operand;
 import dev.jvisor.testkit.Reg;
+import dev.jvisor.testkit.SegReg;
 
 /** Small helpers the generators share for choosing and sizing operands. */
 final class Operands {
@@ -46,7 +47,14 @@ final class Operands {
             a += b.get(Reg.gpr(m.index().code(), 64)) * m.scale();
             addr32 = m.index().bits() == 32;
         }
-        return addr32 ? a & 0xffff_ffffL : a;
+        a = addr32 ? a & 0xffff_ffffL : a;
+        // In 64-bit mode only FS and GS add their base (SDM Vol. 3A §3.4.4).
+        if (m.segment() == SegReg.FS) {
+            a += BatchProgram.FS_BASE;
+        } else if (m.segment() == SegReg.GS) {
+            a += BatchProgram.GS_BASE;
+        }
+        return a;
     }
 
     /** The current value of a register or memory operand (zero-extended). */
