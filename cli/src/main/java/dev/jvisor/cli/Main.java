@@ -6,9 +6,17 @@ import picocli.CommandLine.Command;
 /** The {@code jvisor} command line. */
 @Command(name = "jvisor", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A hypervisor in Java: runs VMs on KVM or on a pure-Java x86-64 emulator.",
-        subcommands = {RunCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, ImageCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The configured command line: errors become one "jvisor: ..." line and exit status 1 (set
+     * JVISOR_DEBUG to also see the stack trace); usage errors print the usage and exit with 2.
+     */
+    static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("jvisor: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
@@ -17,7 +25,7 @@ public final class Main {
             }
             return 1;
         });
-        System.exit(cl.execute(args));
+        return cl;
     }
 
     static final class Version implements CommandLine.IVersionProvider {

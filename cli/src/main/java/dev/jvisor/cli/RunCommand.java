@@ -3,14 +3,18 @@ package dev.jvisor.cli;
 import dev.jvisor.hypervisor.Hypervisor;
 import dev.jvisor.images.DefaultImage;
 import dev.jvisor.images.ImageException;
+import dev.jvisor.vmm.DriveConfig;
 import dev.jvisor.vmm.ExitReason;
 import dev.jvisor.vmm.MachineBuilder;
+import dev.jvisor.vmm.NetConfig;
 import dev.jvisor.vmm.VirtualMachine;
 import dev.jvisor.vmm.VmConfig;
 import dev.jvisor.vmm.VmException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -22,7 +26,34 @@ import picocli.CommandLine.Option;
                 "Without --kernel, boots the default image: Debian's cloud kernel and a busybox initramfs,",
                 "fetched from Debian on first use into the user's cache directory.",
                 "Exit status: 0 guest powered off, 2 guest rebooted, 4 guest CPU shut down (triple fault),",
-                "6 back-end failure, 1 bad input or host error."})
+                "6 back-end failure, 1 bad input or host error."},
+        footer = {"",
+                "Drives (--drive, repeatable; the guest sees /dev/vda, /dev/vdb, ... in this order):",
+                "  file=PATH        the image file (a literal comma in PATH is written ',,')",
+                "  format=raw|qcow2 required for writable drives unless the name ends in .raw or .qcow2 and the",
+                "                   content agrees (a guest could write a qcow2 header into a raw disk);",
+                "                   read-only drives are probed",
+                "  readonly=on      present the disk read-only; the image is opened without write access and",
+                "                   may be shared with other read-only users (writable images are locked)",
+                "  rate=TERM[+TERM] token-bucket limits: AMOUNT/PERIOD for bytes (10M/s, 1M/100ms) and",
+                "                   COUNTop/PERIOD for requests (1000op/s); a bucket holds AMOUNT and refills",
+                "                   from empty in PERIOD (s, Ns or Nms); sizes take K, M, G (binary)",
+                "  burst=AMOUNT[+COUNTop]  one-time extra tokens at start, e.g. burst=256M+500op",
+                "",
+                "Network interfaces (--net, repeatable; eth0, eth1, ... in this order):",
+                "  user             user-mode NAT (libslirp): DHCP gives 10.0.2.15, gateway and host loopback",
+                "                   10.0.2.2, DNS 10.0.2.3; add hostfwd=[tcp|udp]:[HOSTADDR]:PORT-[GUESTADDR]:PORT",
+                "                   (repeatable) to forward host ports into the guest",
+                "  switch=NAME      a port on this process's virtual switch NAME (MAC-filtered)",
+                "  tap[=IFNAME]     a host TAP interface (needs CAP_NET_ADMIN or a TAP owned by you)",
+                "  mac=XX:XX:XX:XX:XX:XX  the guest's MAC; by default a stable locally administered address",
+                "                   derived from the first writable drive (or the network setup) and the index",
+                "  rate=..., burst=...    as for drives, applied to each direction separately",
+                "",
+                "Every VM also has a virtio-rng fed by the host's SecureRandom (--no-rng leaves it out).",
+                "Examples:",
+                "  jvisor run --drive file=disk.qcow2 --net user,hostfwd=tcp:127.0.0.1:8022-:22",
+                "  jvisor run --drive file=data.img,format=raw,rate=20M/s+2000op/s --net switch=lab"})
 final class RunCommand implements Callable<Integer> {
     @Option(names = "--kernel", paramLabel = "FILE", description = "Kernel: Linux bzImage, ELF vmlinux (PVH) or Multiboot ELF.")
     Path kernel;
@@ -44,6 +75,17 @@ final class RunCommand implements Callable<Integer> {
             description = "Back end: kvm, emu (pure-Java emulator) or auto (default: KVM when it can run the guest).")
     String accel;
 
+    @Option(names = "--drive", paramLabel = "file=PATH[,format=raw|qcow2][,readonly=on][,rate=..]",
+            description = "Add a virtio-blk disk (see below).")
+    List<String> drives = new ArrayList<>();
+
+    @Option(names = "--net", paramLabel = "user|switch=NAME|tap[=IF][,mac=..][,hostfwd=..][,rate=..]",
+            description = "Add a virtio-net interface (see below).")
+    List<String> nets = new ArrayList<>();
+
+    @Option(names = "--no-rng", description = "Leave out the virtio-rng entropy device.")
+    boolean noRng;
+
     @Override
     public Integer call() throws Exception {
         PrintStream err = System.err;
@@ -53,7 +95,9 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new VmException(e.getMessage());
         }
-        VmConfig config = config(err, acc);
+        List<DriveConfig> driveConfigs = DeviceArguments.drives(drives);
+        List<NetConfig> netConfigs = DeviceArguments.nets(nets);
+        VmConfig config = config(err, acc).withDrives(driveConfigs).withNets(netConfigs).withRng(!noRng);
         Hypervisor hv = Accelerators.choose(acc, err);
         SerialConsole console = new SerialConsole();
         try (hv; SerialConsole.Output out = new SerialConsole.Output();

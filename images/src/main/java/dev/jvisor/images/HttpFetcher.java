@@ -200,7 +200,10 @@ final class HttpFetcher implements AutoCloseable {
                 for (ByteBuffer buffer : buffers) {
                     long total = received.addAndGet(buffer.remaining());
                     if (total > maxBytes) {
-                        fail(new ImageException(uri + " is larger than the expected " + maxBytes + " bytes"));
+                        // The index said how big it is: more bytes is a size mismatch, i.e. a failed
+                        // verification, not a transport problem.
+                        fail(new VerificationException(uri + ": size mismatch (larger than the "
+                                + maxBytes + " bytes the signed index lists); refusing to use it"));
                         return;
                     }
                     digest.update(buffer.duplicate());
