@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * <p>Lifecycle: built by {@link MachineBuilder}, {@link #start()}ed once, then it runs until the
  * guest powers off, resets, shuts down or crashes, or until {@link #stop}; {@link #awaitExit} gives
  * the reason. {@link #pause()}/{@link #resume()} park and release every vCPU. {@link #close()} frees
- * host resources (threads joined, devices, back-end VM, guest memory).
+ * host resources (threads joined, virtio devices with their images and back ends, the board's
+ * devices, back-end VM, guest memory).
  */
 public final class VirtualMachine implements AutoCloseable, PowerControl {
     private static final Logger LOG = LoggerFactory.getLogger(VirtualMachine.class);
@@ -32,6 +33,7 @@ public final class VirtualMachine implements AutoCloseable, PowerControl {
     private final BusVmOps ops;
     private Vm vm;
     private LegacyDevices devices;
+    private VirtioDevices virtio;
     private final CompletableFuture<ExitReason> exit = new CompletableFuture<>();
     private final List<Thread> threads = new ArrayList<>();
     private final Object pauseLock = new Object();
@@ -46,9 +48,10 @@ public final class VirtualMachine implements AutoCloseable, PowerControl {
         this.ops = ops;
     }
 
-    void attach(Vm vm, LegacyDevices devices) {
+    void attach(Vm vm, LegacyDevices devices, VirtioDevices virtio) {
         this.vm = vm;
         this.devices = devices;
+        this.virtio = virtio;
     }
 
     /** The back end running this VM ({@code kvm} or {@code emu}). */
@@ -67,6 +70,11 @@ public final class VirtualMachine implements AutoCloseable, PowerControl {
     /** The serial console (COM1): feed it input, it writes to the stream given at build time. */
     public Uart16550 console() {
         return devices.com1;
+    }
+
+    /** The virtio devices: drives, network interfaces and their back ends. */
+    public VirtioDevices virtio() {
+        return virtio;
     }
 
     /** Unclaimed port and MMIO accesses so far, for diagnostics. */
@@ -212,6 +220,12 @@ public final class VirtualMachine implements AutoCloseable, PowerControl {
                 Thread.currentThread().interrupt();
                 break;
             }
+        }
+        // Teardown order: virtio devices use guest memory and raise interrupts through the VM, so
+        // they stop first (resets end their I/O threads); then their images are flushed and closed
+        // and their back ends stopped; then the board, the back-end VM and the memory go.
+        if (virtio != null) {
+            virtio.close();
         }
         if (devices != null) {
             devices.close();

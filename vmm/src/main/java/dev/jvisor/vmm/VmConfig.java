@@ -1,6 +1,7 @@
 package dev.jvisor.vmm;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -14,14 +15,39 @@ import java.util.Optional;
  * @param memoryBytes guest RAM in bytes
  * @param vcpus       number of vCPUs
  * @param accel       which back end runs the vCPUs
+ * @param drives      virtio-blk disks, in the order the guest sees them
+ * @param nets        virtio-net interfaces, in the order the guest sees them
+ * @param rng         whether the VM has a virtio-rng entropy device
  */
 public record VmConfig(Path kernel, Optional<Path> initrd, String cmdline, long memoryBytes, int vcpus,
-                       Accel accel) {
+                       Accel accel, List<DriveConfig> drives, List<NetConfig> nets, boolean rng) {
     public VmConfig {
         Objects.requireNonNull(kernel, "kernel");
         Objects.requireNonNull(initrd, "initrd");
         Objects.requireNonNull(cmdline, "cmdline");
         Objects.requireNonNull(accel, "accel");
+        drives = List.copyOf(drives);
+        nets = List.copyOf(nets);
+    }
+
+    /** A VM with no drives, no network interfaces and a virtio-rng. */
+    public VmConfig(Path kernel, Optional<Path> initrd, String cmdline, long memoryBytes, int vcpus, Accel accel) {
+        this(kernel, initrd, cmdline, memoryBytes, vcpus, accel, List.of(), List.of(), true);
+    }
+
+    /** This configuration with these drives instead. */
+    public VmConfig withDrives(List<DriveConfig> newDrives) {
+        return new VmConfig(kernel, initrd, cmdline, memoryBytes, vcpus, accel, newDrives, nets, rng);
+    }
+
+    /** This configuration with these network interfaces instead. */
+    public VmConfig withNets(List<NetConfig> newNets) {
+        return new VmConfig(kernel, initrd, cmdline, memoryBytes, vcpus, accel, drives, newNets, rng);
+    }
+
+    /** This configuration with or without the virtio-rng. */
+    public VmConfig withRng(boolean withRng) {
+        return new VmConfig(kernel, initrd, cmdline, memoryBytes, vcpus, accel, drives, nets, withRng);
     }
 
     /** The back-end choice of {@code --accel}. */
