@@ -29,7 +29,7 @@ import java.util.List;
  * <pre>
  *   0x8f000  globals: resume address, fault vector/error/RIP/CR2
  *   0x90000  exception handlers (CPL0)      0x100000 case code
- *   0x400000 initial states (512 B each)    0x500000 results (512 B each)
+ *   0x400000 initial states (1 KiB each)    0x500000 results (1 KiB each)
  *   0x600000 data slots: 4 KiB of data, then a 4 KiB guard page that is not present
  *   0x8b000  the 4 KiB page tables that map the slots and their guards ({@link #prepare})
  * </pre>
@@ -49,10 +49,14 @@ public final class BatchProgram {
     private static final long PTE_PRESENT_USER = 0x7;
     static final long RESUME = GLOBALS, FAULT_VECTOR = GLOBALS + 8, FAULT_ERROR = GLOBALS + 16, FAULT_RIP = GLOBALS + 24,
             FAULT_CR2 = GLOBALS + 32;
-    /** Bytes per state and per result block. */
-    static final int BLOCK = 512;
-    /** Quadword indexes in a block after the 16 GPRs; XMM registers start at byte 256. */
-    static final int Q_RFLAGS = 16, Q_MXCSR = 17, Q_VECTOR = 18, Q_ERROR = 19, Q_RIP = 20, Q_CR2 = 21, XMM_OFFSET = 256;
+    /** Bytes per state and per result block (1 KiB aligned, as FXSAVE/FXRSTOR need 16). */
+    static final int BLOCK = 1024;
+    /**
+     * Quadword indexes in a block after the 16 GPRs; XMM registers start at byte 256, the FXSAVE
+     * image of x87 cases at byte 512.
+     */
+    static final int Q_RFLAGS = 16, Q_MXCSR = 17, Q_VECTOR = 18, Q_ERROR = 19, Q_RIP = 20, Q_CR2 = 21, XMM_OFFSET = 256,
+            FX_OFFSET = 512;
     public static final int MAX_CASES = 1024;
     /** Exceptions that push an error code (SDM Vol. 3A Table 6-1). */
     private static final long ERROR_CODE_VECTORS = 1L << 8 | 1L << 10 | 1L << 11 | 1L << 12 | 1L << 13 | 1L << 14
@@ -190,7 +194,9 @@ public final class BatchProgram {
     }
 
     private static void load(Asm a, TestCase c, long state, Label save) {
-        if (c.sse()) {
+        if (c.x87()) {
+            a.modrmInstruction(0, true, new int[]{0x0f, 0xae}, 1, Mem.abs(state + FX_OFFSET), 0, 0);    // FXRSTOR64
+        } else if (c.sse()) {
             for (int x = 0; x < 16; x++) {
                 movdqu(a, true, x, Mem.abs(state + XMM_OFFSET + 16L * x));
             }
@@ -220,7 +226,9 @@ public final class BatchProgram {
                 a.push(r);
             }
         }
-        if (c.sse()) {
+        if (c.x87()) {
+            a.modrmInstruction(0, true, new int[]{0x0f, 0xae}, 0, Mem.abs(result + FX_OFFSET), 0, 0);    // FXSAVE64
+        } else if (c.sse()) {
             for (int x = 0; x < 16; x++) {
                 movdqu(a, false, x, Mem.abs(result + XMM_OFFSET + 16L * x));
             }
@@ -296,6 +304,9 @@ public final class BatchProgram {
             s.putLong(at + 8 * Q_MXCSR, st.mxcsr() & 0xffff_ffffL);
             for (int x = 0; x < 32; x++) {
                 s.putLong(at + XMM_OFFSET + 8 * x, st.xmm()[x]);
+            }
+            if (st.x87() != null) {
+                s.put(at + FX_OFFSET, st.x87().image(st.xmm(), st.mxcsr()));
             }
         }
         return s.array();

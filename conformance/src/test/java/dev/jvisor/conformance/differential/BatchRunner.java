@@ -60,7 +60,19 @@ public final class BatchRunner {
             for (int x = 0; x < 32; x++) {
                 xmm[x] = r.getLong(BatchProgram.XMM_OFFSET + 8 * x);
             }
-            CpuState state = new CpuState(gprs, r.getLong(8 * BatchProgram.Q_RFLAGS), xmm, (int) r.getLong(8 * BatchProgram.Q_MXCSR));
+            int mxcsr = (int) r.getLong(8 * BatchProgram.Q_MXCSR);
+            X87State x87 = null;
+            if (program.cases().get(i).x87()) {
+                byte[] image = new byte[X87State.IMAGE];
+                r.get(BatchProgram.FX_OFFSET, image);
+                ByteBuffer fx = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN);
+                for (int x = 0; x < 32; x++) {
+                    xmm[x] = fx.getLong(X87State.XMM + 8 * x);
+                }
+                mxcsr = fx.getInt(X87State.MXCSR);
+                x87 = X87State.fromImage(image);
+            }
+            CpuState state = new CpuState(gprs, r.getLong(8 * BatchProgram.Q_RFLAGS), xmm, mxcsr, x87);
             int vector = (int) r.getLong(8 * BatchProgram.Q_VECTOR);
             byte[] slot = memory.read(BatchProgram.slotBase(i), CaseBuilder.SLOT_SIZE);
             out.add(new CaseResult(state, vector, r.getLong(8 * BatchProgram.Q_ERROR), r.getLong(8 * BatchProgram.Q_RIP),

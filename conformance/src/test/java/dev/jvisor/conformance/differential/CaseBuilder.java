@@ -44,6 +44,8 @@ public final class CaseBuilder {
     private boolean stack;
     private boolean sse;
     private boolean sequence;
+    private X87State x87;
+    private int undefinedFsw;
 
     public CaseBuilder(Random rnd, long slotBase) {
         this.rnd = rnd;
@@ -378,6 +380,16 @@ public final class CaseBuilder {
         return mxcsr;
     }
 
+    /** Loads, saves and compares the x87 state (and with it XMM0–15 and MXCSR), starting from {@code state}. */
+    public void x87(X87State state) {
+        x87 = state;
+    }
+
+    /** Marks x87 status-word bits as not compared. */
+    public void undefinedFsw(int bits) {
+        undefinedFsw |= bits;
+    }
+
     // ---- steps and what is undefined ---------------------------------------------------------
 
     /** The instruction form, for grouping failures ("adc r/m16, imm8"). */
@@ -443,9 +455,9 @@ public final class CaseBuilder {
         }
         List<Consumer<Asm>> emitters = List.copyOf(steps);
         Consumer<Asm> all = a -> emitters.forEach(e -> e.accept(a));
-        CpuState initial = new CpuState(gpr, rflags, xmm, mxcsr);
+        CpuState initial = new CpuState(gpr, rflags, xmm, mxcsr, x87);
         return new TestCase(index, number, category, form.isEmpty() ? text.getFirst() : form, text, all, initial, slotBase,
-                slot.clone(), undefinedFlags | poisonedFlags, undefinedGprs, undefinedBytes, sse);
+                slot.clone(), undefinedFlags | poisonedFlags, undefinedGprs, undefinedBytes, sse || x87 != null, undefinedFsw);
     }
 
     // ---- text --------------------------------------------------------------------------------

@@ -5,9 +5,10 @@ import java.util.Arrays;
 /**
  * The user-visible register state a differential case starts from or ends in: the 16 GPRs in x86
  * encoding order (RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8..R15), RFLAGS, and for SSE cases
- * the 16 XMM registers (two little-endian quadwords each, low first) and MXCSR.
+ * the 16 XMM registers (two little-endian quadwords each, low first) and MXCSR, and for x87 cases
+ * the x87 state (null otherwise).
  */
-public record CpuState(long[] gprs, long rflags, long[] xmm, int mxcsr) {
+public record CpuState(long[] gprs, long rflags, long[] xmm, int mxcsr, X87State x87) {
     public static final String[] GPR_NAMES = {"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
         "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15"};
 
@@ -17,6 +18,11 @@ public record CpuState(long[] gprs, long rflags, long[] xmm, int mxcsr) {
         }
         gprs = gprs.clone();
         xmm = xmm.clone();
+    }
+
+    /** A state without x87 part. */
+    public CpuState(long[] gprs, long rflags, long[] xmm, int mxcsr) {
+        this(gprs, rflags, xmm, mxcsr, null);
     }
 
     public long gpr(int n) {
@@ -54,6 +60,9 @@ public record CpuState(long[] gprs, long rflags, long[] xmm, int mxcsr) {
                 sb.append(String.format("%sxmm%-2d=%016x_%016x", i % 2 == 0 ? "\n" : " ", i, xmm[2 * i + 1], xmm[2 * i]));
             }
         }
+        if (x87 != null) {
+            sb.append('\n').append(x87.describe());
+        }
         return sb.toString();
     }
 
@@ -64,7 +73,7 @@ public record CpuState(long[] gprs, long rflags, long[] xmm, int mxcsr) {
     @Override
     public boolean equals(Object o) {
         return o instanceof CpuState s && Arrays.equals(gprs, s.gprs) && rflags == s.rflags && Arrays.equals(xmm, s.xmm)
-                && mxcsr == s.mxcsr;
+                && mxcsr == s.mxcsr && java.util.Objects.equals(x87, s.x87);
     }
 
     @Override

@@ -22,7 +22,7 @@ public final class Differ {
             TestCase c = testCase;
             sb.append(String.format("case %d [%s] %s%n", c.number(), c.category(), c.text()));
             sb.append(String.format("  bytes at 0x%x: %s%n", address, HexFormat.ofDelimiter(" ").formatHex(bytes)));
-            sb.append("  initial state:\n    ").append(c.initial().describe(withXmm).replace("\n", "\n    ")).append('\n');
+            sb.append("  initial state:\n    ").append(c.initial().describe(withXmm || c.sse()).replace("\n", "\n    ")).append('\n');
             sb.append(String.format("  data slot at 0x%x; compared flags: all but %s%n", c.slotBase(),
                     Flags.names(c.undefinedFlags() | ALWAYS_IGNORED_FLAGS)));
             for (String d : differences) {
@@ -93,8 +93,30 @@ public final class Differ {
                 d.add(String.format("mxcsr: %s %08x, %s %08x", w, want.state().mxcsr(), g, got.state().mxcsr()));
             }
         }
+        if (c.x87()) {
+            x87(c, want.state().x87(), got.state().x87(), w, g, d);
+        }
         memory(c, want.slot(), got.slot(), w, g, d);
         return d;
+    }
+
+    private static void x87(TestCase c, X87State want, X87State got, String w, String g, List<String> d) {
+        if (want.fcw() != got.fcw()) {
+            d.add(String.format("fcw: %s %04x, %s %04x", w, want.fcw(), g, got.fcw()));
+        }
+        int mask = ~c.undefinedFsw() & 0xffff;
+        if ((want.fsw() & mask) != (got.fsw() & mask)) {
+            d.add(String.format("fsw: %s %04x, %s %04x (compared bits %04x)", w, want.fsw(), g, got.fsw(), mask));
+        }
+        if (want.ftw() != got.ftw()) {
+            d.add(String.format("ftw: %s %02x, %s %02x", w, want.ftw(), g, got.ftw()));
+        }
+        for (int i = 0; i < 8; i++) {
+            long[] a = want.register(i), b = got.register(i);
+            if (a[0] != b[0] || a[1] != b[1]) {
+                d.add(String.format("st%d: %s %04x_%016x, %s %04x_%016x", i, w, a[0], a[1], g, b[0], b[1]));
+            }
+        }
     }
 
     private static void memory(TestCase c, byte[] want, byte[] got, String w, String g, List<String> d) {

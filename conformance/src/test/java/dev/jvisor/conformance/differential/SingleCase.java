@@ -23,6 +23,7 @@ public final class SingleCase {
     private long rflags = 0x202;
     private int mxcsr = 0x1f80;
     private boolean sse;
+    private X87State x87;
 
     private SingleCase(String text, Consumer<Asm> code) {
         this.text = text;
@@ -62,6 +63,12 @@ public final class SingleCase {
         return this;
     }
 
+    /** Starts with this x87 state (loaded with FXRSTOR; XMM and MXCSR come along). */
+    public SingleCase x87(X87State state) {
+        x87 = state;
+        return this;
+    }
+
     public SingleCase xmm(int n, long low, long high) {
         sse = true;
         xmm[2 * n] = low;
@@ -76,8 +83,8 @@ public final class SingleCase {
     }
 
     public TestCase toCase() {
-        return new TestCase(0, 0, "pinned", text, List.of(text), code, new CpuState(gprs, rflags, xmm, mxcsr), SLOT,
-                slot.clone(), 0, 0, null, sse);
+        return new TestCase(0, 0, "pinned", text, List.of(text), code, new CpuState(gprs, rflags, xmm, mxcsr, x87), SLOT,
+                slot.clone(), 0, 0, null, sse || x87 != null, 0);
     }
 
     /** Runs the case on {@code backend} (skipping the test if it is unusable here). */

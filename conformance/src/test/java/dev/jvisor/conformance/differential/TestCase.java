@@ -21,12 +21,18 @@ import java.util.function.Consumer;
  * @param undefinedGprs    bit n set: GPR n (encoding order) not compared
  * @param undefinedBytes   per slot byte: true when not compared (null: all compared)
  * @param sse              whether XMM registers and MXCSR are loaded, saved and compared
+ * @param undefinedFsw     x87 status-word bits not compared (condition codes the SDM leaves undefined)
  */
 public record TestCase(int index, int number, String category, String form, List<String> instructions, Consumer<Asm> emitter,
                        CpuState initial, long slotBase, byte[] slot, long undefinedFlags, int undefinedGprs,
-                       boolean[] undefinedBytes, boolean sse) {
+                       boolean[] undefinedBytes, boolean sse, int undefinedFsw) {
     public TestCase {
         instructions = List.copyOf(instructions);
+    }
+
+    /** Whether the x87 state is loaded, saved and compared (with FXRSTOR/FXSAVE, which cover SSE too). */
+    public boolean x87() {
+        return initial.x87() != null;
     }
 
     /** The sequence on one line. */
