@@ -27,9 +27,4 @@ public enum Backend {
         }
         return shared;
     }
-
-    /** Whether this back end can create VMs here (without skipping anything). */
-    public boolean usable() {
-        return (this == KVM ? new KvmHypervisor() : new EmuHypervisor()).availability().present();
-    }
 }

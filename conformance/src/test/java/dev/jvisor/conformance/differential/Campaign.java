@@ -40,18 +40,31 @@ public final class Campaign {
     }
 
     public static long seed() {
-        String s = System.getProperty("jvisor.diff.seed", "");
-        if (s.isBlank()) {
+        String s = System.getProperty("jvisor.diff.seed", "").trim();
+        if (s.isEmpty()) {
             return DEFAULT_SEED;
         }
         if (s.equals("random")) {
             return new Random().nextLong();
         }
-        return s.startsWith("0x") ? Long.parseUnsignedLong(s.substring(2), 16) : Long.parseLong(s);
+        try {
+            return s.startsWith("0x") ? Long.parseUnsignedLong(s.substring(2), 16) : Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("jvisor.diff.seed must be a number, 0x<hex> or 'random', not '" + s + "'", e);
+        }
     }
 
     public static int count(int defaultCount) {
-        double scale = Double.parseDouble(System.getProperty("jvisor.diff.scale", "1"));
+        String s = System.getProperty("jvisor.diff.scale", "1").trim();
+        double scale;
+        try {
+            scale = Double.parseDouble(s);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("jvisor.diff.scale must be a positive number, not '" + s + "'", e);
+        }
+        if (!(scale > 0) || scale > 10_000) {
+            throw new IllegalArgumentException("jvisor.diff.scale must be in (0, 10000], not " + s);
+        }
         return Math.max(1, (int) Math.round(defaultCount * scale));
     }
 

@@ -7,28 +7,28 @@ import static dev.jvisor.conformance.differential.Generator.oneOf;
  * (multiplied by {@code -Djvisor.diff.scale}).
  */
 public enum Category {
-    ALU(2000, oneOf(ArithmeticCases::alu, ArithmeticCases::alu, ArithmeticCases::test)),
-    UNARY(800, ArithmeticCases::unary),
-    MULTIPLY(1000, ArithmeticCases::multiply),
-    DIVIDE(1000, ArithmeticCases::divide),
-    SHIFT(2000, ShiftCases::shift),
-    DOUBLE_SHIFT(1000, ShiftCases::doubleShift),
-    BIT_TEST(1000, BitCases::bitTest),
-    BIT_SCAN(800, oneOf(BitCases::bitScan, BitCases::bitScan, BitCases::repBitScan, BitCases::byteSwap)),
-    MOVE(1500, oneOf(MoveCases::mov, MoveCases::mov, MoveCases::extend, MoveCases::convert, MoveCases::translate,
+    ALU(6000, oneOf(ArithmeticCases::alu, ArithmeticCases::alu, ArithmeticCases::test)),
+    UNARY(2400, ArithmeticCases::unary),
+    MULTIPLY(3000, ArithmeticCases::multiply),
+    DIVIDE(3000, ArithmeticCases::divide),
+    SHIFT(6000, ShiftCases::shift),
+    DOUBLE_SHIFT(3000, ShiftCases::doubleShift),
+    BIT_TEST(3000, BitCases::bitTest),
+    BIT_SCAN(2400, oneOf(BitCases::bitScan, BitCases::bitScan, BitCases::repBitScan, BitCases::byteSwap)),
+    MOVE(4500, oneOf(MoveCases::mov, MoveCases::mov, MoveCases::extend, MoveCases::convert, MoveCases::translate,
             MoveCases::movFromSegment)),
-    EXCHANGE(1000, oneOf(MoveCases::exchange, MoveCases::compareExchange, MoveCases::compareExchange8)),
-    ADDRESS(1000, AddressCases::lea),
-    CONDITION(1500, oneOf(ControlCases::cmov, ControlCases::setcc, ControlCases::jcc)),
-    BRANCH(800, oneOf(ControlCases::loop, ControlCases::callReturn, ControlCases::indirect)),
-    STRING(1500, StringCases::string),
-    STACK(1000, oneOf(StackCases::pushPop, StackCases::pushPop, StackCases::flagsRegister, StackCases::frame)),
-    FLAGS(500, StackCases::flagOps),
-    PREFIX(600, oneOf(PrefixCases::prefixedAlu, PrefixCases::prefixedLoad, PrefixCases::nops)),
-    FAULT(300, oneOf(FaultCases::undefinedOpcode, FaultCases::breakpoint, FaultCases::badAddress)),
-    PAGE_EDGE(800, oneOf(PageEdgeCases::crossingAccess, PageEdgeCases::crossingWide, PageEdgeCases::crossingPop,
+    EXCHANGE(3000, oneOf(MoveCases::exchange, MoveCases::compareExchange, MoveCases::compareExchange8)),
+    ADDRESS(3000, AddressCases::lea),
+    CONDITION(4500, oneOf(ControlCases::cmov, ControlCases::setcc, ControlCases::jcc)),
+    BRANCH(2400, oneOf(ControlCases::loop, ControlCases::callReturn, ControlCases::indirect)),
+    STRING(4500, StringCases::string),
+    STACK(3000, oneOf(StackCases::pushPop, StackCases::pushPop, StackCases::flagsRegister, StackCases::frame)),
+    FLAGS(1500, StackCases::flagOps),
+    PREFIX(1800, oneOf(PrefixCases::prefixedAlu, PrefixCases::prefixedLoad, PrefixCases::nops)),
+    FAULT(900, oneOf(FaultCases::undefinedOpcode, FaultCases::breakpoint, FaultCases::badAddress)),
+    PAGE_EDGE(2400, oneOf(PageEdgeCases::crossingAccess, PageEdgeCases::crossingWide, PageEdgeCases::crossingPop,
             PageEdgeCases::repeatedIntoGuard, PageEdgeCases::repeatedIntoGuard)),
-    SEQUENCE(1500, SequenceCases::sequence);
+    SEQUENCE(4500, SequenceCases::sequence);
 
     private final int defaultCount;
     private final Generator generator;

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.TestFactory;
  * {@code jvisor.diff.scale}), with XMM0–15 and MXCSR compared besides the usual state.
  */
 class SseDifferentialTest {
-    static final int CASES_PER_FORM = 40;
+    static final int CASES_PER_FORM = 80;
     private static final String LABEL = "sse";
 
     @TestFactory

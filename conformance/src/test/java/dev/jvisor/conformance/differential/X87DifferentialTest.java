@@ -19,7 +19,7 @@ import org.junit.jupiter.api.TestFactory;
  * sequences of forms. The full x87 state is compared through FXSAVE.
  */
 class X87DifferentialTest {
-    static final int CASES_PER_FORM = 30, SEQUENCES = 1500;
+    static final int CASES_PER_FORM = 60, SEQUENCES = 4000;
     private static final String LABEL = "x87";
 
     @TestFactory
