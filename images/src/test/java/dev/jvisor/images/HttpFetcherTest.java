@@ -103,7 +103,8 @@ class HttpFetcherTest {
                     .satisfies(e -> assertThat(((HttpFetcher.HttpStatusException) e).status()).isEqualTo(404));
             assertThatThrownBy(() -> http.download(uri("/ok"), temp.resolve("big"), 3))
                     .isInstanceOf(ImageException.class)
-                    .hasMessage(uri("/ok") + " is larger than the expected 3 bytes");
+                    .isInstanceOf(VerificationException.class)
+                    .hasMessage(uri("/ok") + ": size mismatch (larger than the 3 bytes the signed index lists); refusing to use it");
         }
     }
 
