@@ -196,6 +196,8 @@ final class ArithmeticCases {
      * status flags are undefined (SDM DIV, IDIV).
      */
     static void divide(CaseBuilder b) {
+        // Cases that may fault keep RSP a valid stack pointer (see FaultCases).
+        b.useStack();
         int bits = size(b);
         boolean signed = b.oneIn(2);
         String name = signed ? "idiv" : "div";

@@ -53,6 +53,7 @@ final class PrefixCases {
 
     /** A segment-override or address-size prefix on a memory operand's load. */
     static void prefixedLoad(CaseBuilder b) {
+        b.useStack();       // an FS or GS prefix may move the access into a guard page
         int bits = b.pickInt(32, 64);
         Mem m = Operands.sized(b.mem(bits / 8), bits);
         Reg d = b.reg(bits);
