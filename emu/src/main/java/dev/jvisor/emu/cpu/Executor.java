@@ -72,7 +72,10 @@ public final class Executor {
         }
     }
 
+    private long interruptsDelivered;
+
     private void deliverInterrupt() {
+        interruptsDelivered++;
         int vector = cpu.env.acknowledgeInterrupt();
         if (vector >= 0) {
             Interrupts.deliverExternal(cpu, vector);
@@ -94,9 +97,9 @@ public final class Executor {
             return;
         }
         Cpu c = cpu;
-        System.err.printf("[emu cpu%d] rip=%x cpl=%d if=%d halted=%b insns=%d (+%.1f M) blocks=%d code=%s%n", c.index,
-                c.rip, c.cpl, (c.rflagsRest & Cpu.IF) != 0 ? 1 : 0, c.halted, c.instructions,
-                (c.instructions - lastProgressInsns) / 1e6, cache.size(), CpuDump.codeBytes(c));
+        System.err.printf("[emu cpu%d] rip=%x cpl=%d if=%d halted=%b insns=%d (+%.1f M) blocks=%d irqs=%d code=%s%n",
+                c.index, c.rip, c.cpl, (c.rflagsRest & Cpu.IF) != 0 ? 1 : 0, c.halted, c.instructions,
+                (c.instructions - lastProgressInsns) / 1e6, cache.size(), interruptsDelivered, CpuDump.codeBytes(c));
         if (c.halted && (c.rflagsRest & Cpu.IF) == 0) {
             System.err.println("[emu cpu" + c.index + "] halted with interrupts off; " + recentBlocks());
         }

@@ -1,0 +1,331 @@
+package dev.jvisor.emu.disasm;
+
+import dev.jvisor.emu.disasm.InstructionDecoder.BadOperand;
+import dev.jvisor.emu.disasm.Operand.Kind;
+import dev.jvisor.emu.disasm.Operand.Size;
+
+/**
+ * Reads and prints the operands of one instruction in AT&T syntax: registers with {@code %},
+ * immediates with {@code $} (unsigned, at the operand's width), memory as
+ * {@code seg:disp(base,index,scale)} (SDM Vol. 2 §2.1.5 for the ModRM/SIB forms), branch targets as
+ * absolute addresses, and RIP-relative targets in a trailing comment.
+ */
+final class OperandFormatter {
+    private final InstructionDecoder d;
+    private String memory;
+    /** Displacement of a RIP-relative operand; the target needs the full instruction length. */
+    private boolean ripRelative;
+    private long ripDisplacement;
+    /** Last immediate byte read (CMP predicates, PCLMUL selectors). */
+    long lastImmediate;
+    /** Whether {@link #lastImmediate} should not be printed (folded into the mnemonic). */
+    boolean hideImmediate;
+    private int immediateIndex = -1;
+
+    OperandFormatter(InstructionDecoder d) {
+        this.d = d;
+    }
+
+    /** Parses SIB and displacement of a memory ModRM (mod != 3) and prepares its text. */
+    void parseMemory() {
+        memory = d.adsize == 16 ? memory16() : memory3264();
+    }
+
+    /** The memory operand text, parsing it if needed (x87 forms). */
+    String memory() {
+        if (memory == null) {
+            parseMemory();
+        }
+        return memory;
+    }
+
+    private String segmentPrefix() {
+        Prefixes px = d.prefixes;
+        if (px.segment < 0) {
+            return "";
+        }
+        // In 64-bit mode only FS and GS overrides take effect (SDM Vol. 1 §3.3.7.1); objdump prints the
+        // others as separate prefixes.
+        if (d.mode == 64 && px.segment < 4) {
+            return "";
+        }
+        px.segmentUsed = true;
+        return Registers.segment(px.segment) + ":";
+    }
+
+    private String memory16() {
+        int mod = d.mod;
+        int rm = d.rm;
+        String seg = segmentPrefix();
+        if (mod == 0 && rm == 6) {
+            return seg + hex(d.readSigned(2) & 0xffff);
+        }
+        long disp = mod == 1 ? d.readSigned(1) : mod == 2 ? d.readSigned(2) : 0;
+        String dispText = mod == 0 ? "" : signedHex(disp);
+        return seg + dispText + "(" + Registers.ADDRESS16[rm] + ")";
+    }
+
+    private String memory3264() {
+        Prefixes px = d.prefixes;
+        int mod = d.mod;
+        int rm = d.rm;
+        int size = d.adsize;
+        String seg = segmentPrefix();
+        int base = -1;
+        int index = -1;
+        int scale = 0;
+        boolean sib = rm == 4;
+        boolean riz = false;
+        if (sib) {
+            int s = d.next();
+            scale = s >> 6;
+            int idx = ((s >> 3) & 7) | (px.rex(Prefixes.REX_X) ? 8 : 0);
+            int b = s & 7;
+            if (b == 5 && mod == 0) {
+                base = -1;
+            } else {
+                base = b | (px.rex(Prefixes.REX_B) ? 8 : 0);
+            }
+            if (idx != 4) {
+                index = idx;
+            } else {
+                riz = scale != 0 || (base >= 0 && (base & 7) != 4);
+            }
+        } else if (rm == 5 && mod == 0) {
+            if (d.mode == 64) {
+                ripRelative = true;
+                ripDisplacement = d.readSigned(4);
+                return seg + signedHex(ripDisplacement) + (size == 64 ? "(%rip)" : "(%eip)");
+            }
+        } else {
+            base = rm | (px.rex(Prefixes.REX_B) ? 8 : 0);
+        }
+        long disp = 0;
+        boolean hasDisp = false;
+        if (mod == 1) {
+            disp = d.readSigned(1);
+            hasDisp = true;
+        } else if (mod == 2 || (mod == 0 && base < 0)) {
+            disp = d.readSigned(4);
+            hasDisp = true;
+        }
+        if (base < 0 && index < 0 && !riz) {
+            long absolute = size == 64 ? disp : disp & 0xffff_ffffL;
+            return seg + hex(absolute);
+        }
+        StringBuilder sb = new StringBuilder(seg);
+        if (hasDisp) {
+            sb.append(signedHex(disp));
+        }
+        sb.append('(');
+        if (base >= 0) {
+            sb.append(Registers.gpr(size, base, true));
+        }
+        if (index >= 0 || riz) {
+            sb.append(',').append(index >= 0 ? Registers.gpr(size, index, true) : size == 64 ? "%riz" : "%eiz")
+                    .append(',').append(1 << scale);
+        }
+        return sb.append(')').toString();
+    }
+
+    /** Appends the RIP-relative target comment, once the instruction length is known. */
+    void appendComment(StringBuilder sb) {
+        if (!ripRelative) {
+            return;
+        }
+        long target = d.address + (d.pos - d.start) + ripDisplacement;
+        if (d.adsize == 32) {
+            target &= 0xffff_ffffL;
+        }
+        sb.append("        # ").append(hex(target));
+        appendName(sb, target);
+    }
+
+    private void appendName(StringBuilder sb, long target) {
+        if (d.namer != null) {
+            String name = d.namer.nameOf(target);
+            if (name != null) {
+                sb.append(" <").append(name).append('>');
+            }
+        }
+    }
+
+    /** Bits of a general-purpose operand of the given size code. */
+    int bits(Size size) {
+        return switch (size) {
+            case b -> 8;
+            case w -> 16;
+            case d -> 32;
+            case q -> 64;
+            case v -> d.opsize;
+            case y -> d.mode == 64 && d.rexW() ? 64 : 32;
+            case z -> d.opsize == 16 ? 16 : 32;
+            case a -> d.adsize;
+            case s -> d.mode == 64 ? 64 : 32;
+            default -> d.opsize;
+        };
+    }
+
+    private String gpr(Size size, int number) {
+        int bits = bits(size);
+        if (bits == 8) {
+            d.prefixes.rexPresenceUsed();
+        }
+        return Registers.gpr(bits, number, d.prefixes.rex != 0);
+    }
+
+    private int vectorBits(Size size) {
+        return switch (size) {
+            case x -> d.vex && d.vexL ? 256 : 128;
+            case t -> 256;
+            default -> 128;
+        };
+    }
+
+    private int rmRegister() {
+        return d.rm | (d.prefixes.rex(Prefixes.REX_B) ? 8 : 0);
+    }
+
+    private int regRegister() {
+        return d.reg | (d.prefixes.rex(Prefixes.REX_R) ? 8 : 0);
+    }
+
+    /** Formats one operand, reading any immediate bytes it has; null when it prints nothing. */
+    String format(Operand o) {
+        String text = switch (o.kind()) {
+            case E -> d.mod == 3 ? gpr(o.size(), rmRegister()) : memory;
+            case M -> {
+                if (d.mod == 3) {
+                    throw new BadOperand();
+                }
+                yield memory;
+            }
+            case R -> gpr(o.size(), rmRegister());
+            case G -> gpr(o.size(), regRegister());
+            case B -> d.vex ? Registers.gpr(bits(o.size()), d.vexRegister, true) : null;
+            case S -> {
+                if (!Registers.segmentExists(d.reg)) {
+                    throw new BadOperand();
+                }
+                yield Registers.segment(d.reg);
+            }
+            case C -> Registers.control(regRegister());
+            case D -> Registers.debug(regRegister());
+            case I, I2 -> immediate(o);
+            case IS -> {
+                long v = d.readSigned(1);
+                yield "$" + hex(mask(v, d.opsize));
+            }
+            case J -> jump(o);
+            case O -> offset();
+            case A -> farPointer();
+            case Z -> gpr(o.size(), d.opcodeLow | (d.prefixes.rex(Prefixes.REX_B) ? 8 : 0));
+            case FIXED -> Registers.gpr(bits(o.size()), o.number(), false);
+            case SEG -> Registers.segment(o.number());
+            case PORT_DX -> "(%dx)";
+            case X -> stringSource("%rsi", "%esi", "%si");
+            case Y -> "%es:(" + addressRegister("%rdi", "%edi", "%di") + ")";
+            case XLAT -> stringSource("%rbx", "%ebx", "%bx");
+            case ST0 -> "%st";
+            case STI -> Registers.st(d.rm);
+            case V -> Registers.vector(vectorBits(o.size()), regRegister());
+            case W -> d.mod == 3 ? Registers.vector(vectorBits(o.size()), rmRegister()) : memory;
+            case U -> {
+                if (d.mod != 3) {
+                    throw new BadOperand();
+                }
+                yield Registers.vector(vectorBits(o.size()), rmRegister());
+            }
+            case H -> d.vex ? Registers.vector(vectorBits(o.size()), d.vexRegister) : null;
+            case L -> Registers.vector(vectorBits(o.size()), (d.next() >> 4) & (d.mode == 64 ? 15 : 7));
+            case P -> Registers.mmx(d.reg);
+            case Q -> d.mod == 3 ? Registers.mmx(d.rm) : memory;
+            case N -> {
+                if (d.mod != 3) {
+                    throw new BadOperand();
+                }
+                yield Registers.mmx(d.rm);
+            }
+            case XMM0 -> "%xmm0";
+        };
+        if (text != null && o.indirect()) {
+            return "*" + text;
+        }
+        return text;
+    }
+
+    private String addressRegister(String r64, String r32, String r16) {
+        return switch (d.adsize) {
+            case 64 -> r64;
+            case 32 -> r32;
+            default -> r16;
+        };
+    }
+
+    private String stringSource(String r64, String r32, String r16) {
+        Prefixes px = d.prefixes;
+        String seg = "%ds:";
+        if (px.segment >= 0) {
+            px.segmentUsed = true;
+            seg = Registers.segment(px.segment) + ":";
+        }
+        return seg + "(" + addressRegister(r64, r32, r16) + ")";
+    }
+
+    private String immediate(Operand o) {
+        int readBits = switch (o.size()) {
+            case b -> 8;
+            case w -> 16;
+            case d -> 32;
+            case z -> d.opsize == 16 ? 16 : 32;
+            case v -> d.opsize;
+            default -> bits(o.size());
+        };
+        long v = d.readSigned(readBits / 8);
+        int shownBits = o.size() == Size.z ? d.opsize : readBits;
+        lastImmediate = v & 0xff;
+        immediateIndex++;
+        if (hideImmediate) {
+            return null;
+        }
+        return "$" + hex(mask(v, shownBits));
+    }
+
+    private String jump(Operand o) {
+        int bytes = o.size() == Size.b ? 1 : d.opsize == 16 ? 2 : 4;
+        long disp = d.readSigned(bytes);
+        long target = d.address + (d.pos - d.start) + disp;
+        if (d.opsize == 16) {
+            target &= 0xffff;
+        } else if (d.mode != 64) {
+            target &= 0xffff_ffffL;
+        }
+        StringBuilder sb = new StringBuilder(hex(target));
+        appendName(sb, target);
+        return sb.toString();
+    }
+
+    private String offset() {
+        String seg = segmentPrefix();
+        long v = d.readSigned(d.adsize / 8);
+        return seg + hex(mask(v, d.adsize));
+    }
+
+    private String farPointer() {
+        long offset = d.readSigned(d.opsize == 16 ? 2 : 4);
+        long selector = d.readSigned(2);
+        return "$" + hex(selector & 0xffff) + ",$" + hex(mask(offset, d.opsize == 16 ? 16 : 32));
+    }
+
+    static long mask(long v, int bits) {
+        return bits >= 64 ? v : v & ((1L << bits) - 1);
+    }
+
+    static String hex(long v) {
+        return "0x" + Long.toHexString(v);
+    }
+
+    static String signedHex(long v) {
+        return v < 0 ? "-0x" + Long.toHexString(-v) : "0x" + Long.toHexString(v);
+    }
+}

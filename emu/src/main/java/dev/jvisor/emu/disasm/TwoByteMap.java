@@ -1,0 +1,148 @@
+package dev.jvisor.emu.disasm;
+
+import static dev.jvisor.emu.disasm.Entry.*;
+import static dev.jvisor.emu.disasm.Tables.*;
+
+/**
+ * The general-purpose and system part of the two-byte opcode map 0F xx (Intel SDM Vol. 2 Table A-3)
+ * and its groups 6, 7, 8, 9, 10, 15, 16 (Table A-6). The SIMD part is added by {@link SimdMap}.
+ */
+final class TwoByteMap {
+    static final Entry[] MAP = new Entry[256];
+
+    private TwoByteMap() {
+    }
+
+    static {
+        java.util.Arrays.fill(MAP, BAD);
+        MAP[0x00] = reg(mod(op("sldt Ew"), op("sldt Ev")), mod(op("str Ew"), op("str Ev")), op("lldt Ew"),
+                op("ltr Ew"), op("verr Ew"), op("verw Ew"), null, null);
+        MAP[0x01] = group7();
+        MAP[0x02] = op("lar Gv,Ew");
+        MAP[0x03] = op("lsl Gv,Ew");
+        MAP[0x05] = op("syscall");
+        MAP[0x06] = op("clts");
+        MAP[0x07] = op("sysret{Q}");
+        MAP[0x08] = op("invd");
+        MAP[0x09] = op("wbinvd");
+        MAP[0x0b] = op("ud2");
+        MAP[0x0d] = reg(op("prefetch M"), op("prefetchw M"), op("prefetchwt1 M"), op("prefetch M"),
+                op("prefetch M"), op("prefetch M"), op("prefetch M"), op("prefetch M"));
+        MAP[0x0e] = op("femms");
+        MAP[0x18] = mod(reg(op("prefetchnta M"), op("prefetcht0 M"), op("prefetcht1 M"), op("prefetcht2 M"),
+                op("nop{S} Ev"), op("nop{S} Ev"), op("nop{S} Ev"), op("nop{S} Ev")), op("nop Ev"));
+        for (int i = 0x19; i <= 0x1f; i++) {
+            MAP[i] = op("nop{S} Ev");
+        }
+        MAP[0x1e] = pfx(op("nop{S} Ev"), op("nop{S} Ev"),
+                mod(op("nop{S} Ev"), reg(op("nop Ev"), w(op("rdsspd Rd"), op("rdsspq Rq")), op("nop Ev"),
+                        op("nop Ev"), op("nop Ev"), op("nop Ev"), op("nop Ev"),
+                        rm(op("nop Ev"), op("nop Ev"), op("endbr64"), op("endbr32"), op("nop Ev"), op("nop Ev"),
+                                op("nop Ev"), op("nop Ev")))),
+                op("nop{S} Ev"));
+        MAP[0x20] = op("mov Rs,Cd");
+        MAP[0x21] = op("mov Rs,Dd");
+        MAP[0x22] = op("mov Cd,Rs");
+        MAP[0x23] = op("mov Dd,Rs");
+        MAP[0x30] = op("wrmsr");
+        MAP[0x31] = op("rdtsc");
+        MAP[0x32] = op("rdmsr");
+        MAP[0x33] = op("rdpmc");
+        MAP[0x34] = op("sysenter");
+        MAP[0x35] = op("sysexit{Q}");
+        MAP[0x37] = op("getsec");
+        for (int cc = 0; cc < 16; cc++) {
+            MAP[0x40 + cc] = op("cmov" + CONDITIONS[cc] + " Gv,Ev");
+            MAP[0x80 + cc] = op("j" + CONDITIONS[cc] + " Jz", F64 | BND | HINT);
+            MAP[0x90 + cc] = op("set" + CONDITIONS[cc] + " Eb");
+        }
+        MAP[0x78] = pfx(op("vmread Ey,Gy", D64 | F64), null, null, null);
+        MAP[0x79] = pfx(op("vmwrite Gy,Ey", D64 | F64), null, null, null);
+        MAP[0xa0] = op("push FS", D64);
+        MAP[0xa1] = op("pop FS", D64);
+        MAP[0xa2] = op("cpuid");
+        MAP[0xa3] = op("bt Ev,Gv");
+        MAP[0xa4] = op("shld Ev,Gv,Ib");
+        MAP[0xa5] = op("shld Ev,Gv,CL");
+        MAP[0xa8] = op("push GS", D64);
+        MAP[0xa9] = op("pop GS", D64);
+        MAP[0xaa] = op("rsm");
+        MAP[0xab] = op("bts Ev,Gv");
+        MAP[0xac] = op("shrd Ev,Gv,Ib");
+        MAP[0xad] = op("shrd Ev,Gv,CL");
+        MAP[0xae] = group15();
+        MAP[0xaf] = op("imul Gv,Ev");
+        MAP[0xb0] = op("cmpxchg Eb,Gb");
+        MAP[0xb1] = op("cmpxchg Ev,Gv");
+        MAP[0xb2] = op("lss Gv,Mp");
+        MAP[0xb3] = op("btr Ev,Gv");
+        MAP[0xb4] = op("lfs Gv,Mp");
+        MAP[0xb5] = op("lgs Gv,Mp");
+        MAP[0xb6] = op("movzb{o:w,l,q} Gv,Eb");
+        MAP[0xb7] = op("movzw{o:w,l,q} Gv,Ew");
+        MAP[0xb8] = pfx(op("jmpe"), null, op("popcnt Gv,Ev"), null);
+        MAP[0xb9] = op("ud1 Gv,Ev");
+        MAP[0xba] = reg(null, null, null, null, op("bt{S} Ev,Ib"), op("bts{S} Ev,Ib"), op("btr{S} Ev,Ib"),
+                op("btc{S} Ev,Ib"));
+        MAP[0xbb] = op("btc Ev,Gv");
+        MAP[0xbc] = pfx(op("bsf Gv,Ev"), op("bsf Gv,Ev"), op("tzcnt Gv,Ev"), op("bsf Gv,Ev"));
+        MAP[0xbd] = pfx(op("bsr Gv,Ev"), op("bsr Gv,Ev"), op("lzcnt Gv,Ev"), op("bsr Gv,Ev"));
+        MAP[0xbe] = op("movsb{o:w,l,q} Gv,Eb");
+        MAP[0xbf] = op("movsw{o:w,l,q} Gv,Ew");
+        MAP[0xc0] = op("xadd Eb,Gb");
+        MAP[0xc1] = op("xadd Ev,Gv");
+        MAP[0xc7] = group9();
+        for (int r = 0; r < 8; r++) {
+            MAP[0xc8 + r] = op("bswap Zv");
+        }
+        MAP[0xff] = op("ud0 Gv,Ev");
+        SimdMap.fillTwoByte(MAP);
+    }
+
+    /** Group 7 (0F 01): descriptor tables in memory forms, many system instructions in register forms. */
+    private static Entry group7() {
+        Entry reg0 = rm(null, op("vmcall"), op("vmlaunch"), op("vmresume"), op("vmxoff"), op("pconfig"), null,
+                null);
+        Entry reg1 = rm(op("monitor aAX,ECX,EDX"), op("mwait EAX,ECX"), op("clac"), op("stac"), null, null, null,
+                op("encls"));
+        Entry reg2 = rm(op("xgetbv"), op("xsetbv"), null, null, op("vmfunc"), op("xend"), op("xtest"),
+                op("enclu"));
+        Entry reg3 = rm(op("vmrun aAX"), op("vmmcall"), op("vmload aAX"), op("vmsave aAX"), op("stgi"), op("clgi"),
+                op("skinit EAX"), op("invlpga aAX,ECX"));
+        Entry reg5 = pfx(rm(null, null, null, null, null, null, op("rdpkru"), op("wrpkru")), null,
+                rm(null, null, op("saveprevssp"), null, null, null, null, null), null);
+        Entry reg7 = rm(mode(null, op("swapgs")), op("rdtscp"), op("monitorx aAX,ECX,EDX"),
+                op("mwaitx EAX,ECX,EBX"), op("clzero aAX"), op("rdpru"), null, null);
+        return mod(reg(op("sgdt M"), op("sidt M"), op("lgdt M"), op("lidt M"), op("smsw Ew"),
+                        pfx(null, null, op("rstorssp Mq"), null), op("lmsw Ew"), op("invlpg M")),
+                reg(reg0, reg1, reg2, reg3, op("smsw Ev"), reg5, op("lmsw Ew"), reg7));
+    }
+
+    /** Group 15 (0F AE): FXSAVE and friends in memory forms, fences and FS/GS base in register forms. */
+    private static Entry group15() {
+        Entry memory = pfx(
+                reg(op("{w:fxsave,fxsave64} M"), op("{w:fxrstor,fxrstor64} M"), op("ldmxcsr Md"),
+                        op("stmxcsr Md"), op("{w:xsave,xsave64} M"), op("{w:xrstor,xrstor64} M"),
+                        op("{w:xsaveopt,xsaveopt64} M"), op("clflush M")),
+                reg(null, null, null, null, null, null, op("clwb M"), op("clflushopt M")),
+                reg(null, null, null, null, op("ptwrite{S} Ey"), null, op("clrssbsy Mq"), null),
+                null);
+        Entry register = pfx(
+                reg(null, null, null, null, null, op("lfence"), op("mfence"), op("sfence")),
+                null,
+                reg(op("rdfsbase Ry"), op("rdgsbase Ry"), op("wrfsbase Ry"), op("wrgsbase Ry"), op("ptwrite Ey"),
+                        op("incssp{w:d,q} Ry"), op("umonitor Ry"), null),
+                reg(null, null, null, null, null, null, op("umwait Rd"), null));
+        return mod(memory, register);
+    }
+
+    /** Group 9 (0F C7): CMPXCHG8B/16B, XSAVES family, VMX pointers, RDRAND/RDSEED/RDPID. */
+    private static Entry group9() {
+        Entry memory = reg(null, op("{w:cmpxchg8b,cmpxchg16b} M"), null, op("{w:xrstors,xrstors64} M"),
+                op("{w:xsavec,xsavec64} M"), op("{w:xsaves,xsaves64} M"),
+                pfx(op("vmptrld Mq"), op("vmclear Mq"), op("vmxon Mq"), null), op("vmptrst Mq"));
+        Entry register = reg(null, null, null, null, null, null, pfx(op("rdrand Rv"), op("rdrand Rv"), null, null),
+                pfx(op("rdseed Rv"), op("rdseed Rv"), op("rdpid Rs"), null));
+        return mod(memory, register);
+    }
+}
