@@ -56,4 +56,22 @@ class LinuxBootTest {
             assertThat(vm.awaitExit(120, TimeUnit.SECONDS)).isEqualTo(new ExitReason.PowerOff());
         }
     }
+
+    @Test
+    void rebootEndsTheVmAsAReset() throws Exception {
+        DefaultImage image = DefaultImage.ensure(DefaultImage.userCacheDirectory(), m -> { });
+        VmConfig config = new VmConfig(image.kernel(), Optional.of(image.initrd()), image.cmdline(), 256L << 20, 1,
+                VmConfig.Accel.EMU);
+        GuestConsole console = new GuestConsole();
+        try (EmuHypervisor hv = new EmuHypervisor(); VirtualMachine vm = MachineBuilder.build(config, hv, console)) {
+            console.attach(vm);
+            vm.start();
+            console.waitFor(InitScript.READY_LINE, 300, TimeUnit.SECONDS);
+            console.waitFor("# ", 60, TimeUnit.SECONDS);
+            console.type("reboot -f");
+            ExitReason reason = vm.awaitExit(120, TimeUnit.SECONDS);
+            assertThat(reason).isInstanceOf(ExitReason.Reset.class);
+            assertThat(reason.exitStatus()).isEqualTo(2);
+        }
+    }
 }
