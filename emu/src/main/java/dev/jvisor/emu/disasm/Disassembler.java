@@ -47,7 +47,7 @@ public final class Disassembler {
         if (available <= 0) {
             throw new IllegalArgumentException("no bytes to decode");
         }
-        return new InstructionDecoder(code, offset, offset + available, address, codeSize.bits(), namer).decode();
+        return new InstructionDecoder(code, offset, offset + available, address, codeSize.bits(), namer).decodeOrBadVex();
     }
 
     /** Decodes the instruction at the start of {@code code}. */

@@ -1,9 +1,9 @@
 package dev.jvisor.emu.disasm;
 
 import dev.jvisor.emu.disasm.Entry.Op;
-import dev.jvisor.emu.disasm.Operand.Kind;
 import dev.jvisor.emu.disasm.Operand.Size;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -25,6 +25,9 @@ final class InstructionDecoder {
             super(null, null, false, false);
         }
     }
+
+    /** Most prefixes objdump accepts before it prints them as an instruction of their own. */
+    private static final int MAX_PREFIXES = 14;
 
     final byte[] code;
     final int start;
@@ -53,8 +56,10 @@ final class InstructionDecoder {
 
     // The instruction being rendered
     Op op;
-    int opsize;
     int adsize;
+    private int opsizeValue;
+    private boolean opsizeFromPrefix;
+    private boolean opsizeFromRexW;
     final OperandFormatter operands;
 
     InstructionDecoder(byte[] code, int start, int end, long address, int mode, AddressNamer namer) {
@@ -76,6 +81,10 @@ final class InstructionDecoder {
         return code[pos++] & 0xff;
     }
 
+    private int peek(int at) {
+        return at < end ? code[at] & 0xff : -1;
+    }
+
     long readSigned(int bytes) {
         long v = 0;
         for (int i = 0; i < bytes; i++) {
@@ -85,8 +94,33 @@ final class InstructionDecoder {
         return (v << shift) >> shift;
     }
 
+    /** REX.W (VEX.W under VEX), marking it used. */
     boolean rexW() {
         return vex ? vexW : prefixes.rex(Prefixes.REX_W);
+    }
+
+    /** The operand size, marking the prefix (66 or REX.W) that chose it as used. */
+    int opsize() {
+        if (opsizeFromPrefix) {
+            prefixes.opsizeUsed = true;
+        }
+        if (opsizeFromRexW) {
+            prefixes.rex(Prefixes.REX_W);
+        }
+        return opsizeValue;
+    }
+
+    /** The operand size without counting REX.W as used (z-sized operands ignore REX.W). */
+    int opsizeIgnoringW() {
+        if (opsizeFromPrefix) {
+            prefixes.opsizeUsed = true;
+        }
+        return opsizeValue;
+    }
+
+    /** The operand size, consuming nothing (for defaults and masks). */
+    int opsizeQuiet() {
+        return opsizeValue;
     }
 
     DecodedInstruction decode() {
@@ -97,14 +131,37 @@ final class InstructionDecoder {
         }
     }
 
+    private boolean isPrefix(int b) {
+        return Prefixes.isLegacyPrefix(b) || (mode == 64 && b >= 0x40 && b <= 0x4f);
+    }
+
+    /** Whether the FWAIT at {@code at} merges into an x87 instruction that follows it. */
+    private boolean fwaitPrefix(int at) {
+        int i = at + 1;
+        while (peek(i) == 0x9b) {
+            i++;
+        }
+        int b = peek(i);
+        return b >= 0xd8 && b <= 0xdf;
+    }
+
     private DecodedInstruction decodeInstruction() {
         while (pos < end) {
             int b = code[pos] & 0xff;
-            if (Prefixes.isLegacyPrefix(b) || (mode == 64 && b >= 0x40 && b <= 0x4f)) {
-                prefixes.add(b);
+            if (b == 0x9b && fwaitPrefix(pos)) {
+                prefixes.fwait = true;
                 pos++;
-            } else {
+                continue;
+            }
+            if (!isPrefix(b)) {
                 break;
+            }
+            prefixes.add(b);
+            pos++;
+            boolean rex = mode == 64 && b >= 0x40 && b <= 0x4f;
+            if ((rex && isPrefix(peek(pos))) || prefixes.count == MAX_PREFIXES) {
+                // objdump ends the instruction at a REX prefix that another prefix follows.
+                return new DecodedInstruction(address, pos - start, prefixes.unusedNames(true).trim());
             }
         }
         afterPrefixes = pos;
@@ -113,24 +170,21 @@ final class InstructionDecoder {
             return x87();
         }
         opcodeEnd = pos;
-        if (!vex && entry == OneByteMap.MAP[0x90] && code[opcodeEnd - 1] == (byte) 0x90) {
+        if (!vex && pos - afterPrefixes == 1 && code[afterPrefixes] == (byte) 0x90) {
             return nop();
         }
         if (Entry.needsModrm(entry)) {
             readModrm();
         }
         Entry resolved = resolve(entry);
-        if (!(resolved instanceof Op found) || !validInMode(found)) {
-            return bad(opcodeEnd);
-        }
-        if (vex && !vexCapable(found)) {
+        if (!(resolved instanceof Op found) || !validInMode(found) || (vex && !vexCapable(found))) {
             return bad(opcodeEnd);
         }
         op = found;
         try {
             return render();
         } catch (BadOperand e) {
-            return bad(afterPrefixes + 1);
+            return bad(opcodeEnd);
         }
     }
 
@@ -147,7 +201,7 @@ final class InstructionDecoder {
                 default -> TwoByteMap.MAP[b2];
             };
         }
-        if ((b == 0xc4 || b == 0xc5) && (mode == 64 || (pos < end && (code[pos] & 0xc0) == 0xc0))) {
+        if ((b == 0xc4 || b == 0xc5) && (mode == 64 || (peek(pos) & 0xc0) == 0xc0)) {
             return vexEntry(b);
         }
         if (b >= 0xd8 && b <= 0xdf) {
@@ -170,11 +224,17 @@ final class InstructionDecoder {
             rexBits = ((b1 & 0x80) == 0 ? Prefixes.REX_R : 0) | ((b1 & 0x40) == 0 ? Prefixes.REX_X : 0)
                     | ((b1 & 0x20) == 0 ? Prefixes.REX_B : 0);
             map = b1 & 0x1f;
+            if (map < 1 || map > 3) {
+                throw new BadVex();
+            }
             b2 = next();
             vexW = (b2 & 0x80) != 0;
         }
+        if (prefixes.rex != 0 || prefixes.opsize || prefixes.rep != 0 || prefixes.lock) {
+            throw new BadVex(); // VEX after REX, 66, F2, F3 or LOCK is #UD (SDM Vol. 2 §2.3.2)
+        }
         if (mode != 64) {
-            rexBits = 0;
+            rexBits = 0; // outside 64-bit mode VEX.R, X and B select nothing
         }
         prefixes.rex = rexBits | (rexBits != 0 ? Prefixes.REX_PRESENT : 0);
         vexRegister = (~b2 >> 3) & (mode == 64 ? 15 : 7);
@@ -188,12 +248,18 @@ final class InstructionDecoder {
         int opcode = next();
         opcodeLow = opcode & 7;
         return switch (map) {
-            case 1 -> opcode == 0x77 ? (prefixes.mandatory == 0 ? Tables.op(vexL ? "vzeroall" : "vzeroupper")
+            case 1 -> opcode == 0x77 ? (prefixes.mandatory == 0 ? Tables.op(vexL ? "~vzeroall" : "~vzeroupper")
                     : Entry.BAD) : TwoByteMap.MAP[opcode];
             case 2 -> ThreeByteMaps.MAP_38[opcode];
-            case 3 -> ThreeByteMaps.MAP_3A[opcode];
-            default -> Entry.BAD;
+            default -> ThreeByteMaps.MAP_3A[opcode];
         };
+    }
+
+    /** An undecodable VEX prefix: objdump skips one byte. */
+    private static final class BadVex extends RuntimeException {
+        BadVex() {
+            super(null, null, false, false);
+        }
     }
 
     private void readModrm() {
@@ -291,7 +357,7 @@ final class InstructionDecoder {
         if (mod != 3) {
             mnemonic = X87Map.MEMORY[escape][reg];
             if (mnemonic == null) {
-                return bad(opcodeEnd);
+                mnemonic = "(bad)";
             }
             ops.add(operands.memory());
         } else {
@@ -304,16 +370,19 @@ final class InstructionDecoder {
                 case STI -> ops.add(Registers.st(rm));
                 case STI_ST -> {
                     ops.add(Registers.st(rm));
-                    ops.add(Registers.st(0));
+                    ops.add("%st");
                 }
                 case ST_STI -> {
-                    ops.add(Registers.st(0));
+                    ops.add("%st");
                     ops.add(Registers.st(rm));
                 }
                 case AX -> ops.add("%ax");
                 case NONE -> {
                 }
             }
+        }
+        if (prefixes.fwait && mnemonic.startsWith("fn") && !mnemonic.equals("fnop")) {
+            mnemonic = "f" + mnemonic.substring(2); // FWAIT + FNSTSW is FSTSW (SDM Vol. 2 "FSTSW")
         }
         return finish(mnemonic, ops);
     }
@@ -328,49 +397,36 @@ final class InstructionDecoder {
     }
 
     /** The operand size of the current form (SDM Vol. 1 §3.6 and Vol. 2 Table A-1 d64/f64). */
-    private int operandSize() {
+    private void chooseOperandSize() {
         Prefixes px = prefixes;
         boolean sizePrefix = px.opsize && px.mandatory != 0x66;
+        opsizeFromPrefix = false;
+        opsizeFromRexW = false;
         if (mode == 64 && (op.has(Entry.D64) || op.has(Entry.F64))) {
             if ((px.rex & Prefixes.REX_W) != 0 && !vex) {
-                return 64; // REX.W is implied; objdump reports it as unused
+                opsizeValue = 64; // REX.W is implied; objdump reports it as unused
+            } else if (sizePrefix) {
+                opsizeFromPrefix = true;
+                opsizeValue = 16;
+            } else {
+                opsizeValue = 64;
             }
-            if (sizePrefix) {
-                px.opsizeUsed = true;
-                return 16;
-            }
-            return 64;
+            return;
         }
-        if (mode == 64 && rexWForSize()) {
-            return 64;
+        if (mode == 64 && !vex && (px.rex & Prefixes.REX_W) != 0) {
+            opsizeFromRexW = true;
+            opsizeValue = 64;
+        } else if (sizePrefix) {
+            opsizeFromPrefix = true;
+            opsizeValue = mode == 16 ? 32 : 16;
+        } else {
+            opsizeValue = mode == 16 ? 16 : 32;
         }
-        if (sizePrefix) {
-            px.opsizeUsed = true;
-            return mode == 16 ? 32 : 16;
-        }
-        return mode == 16 ? 16 : 32;
-    }
-
-    /** REX.W as an operand-size selector: only forms with v/y/z operands or size-chosen names use it. */
-    private boolean rexWForSize() {
-        if (vex) {
-            return false;
-        }
-        for (Operand o : op.operands()) {
-            if (o.size() == Size.v || o.size() == Size.z) {
-                return prefixes.rex(Prefixes.REX_W);
-            }
-        }
-        String m = op.mnemonic();
-        if (m.contains("{o:") || m.contains("{D}") || m.contains("{A}")) {
-            return prefixes.rex(Prefixes.REX_W);
-        }
-        return false;
     }
 
     private DecodedInstruction render() {
         adsize = addressSize();
-        opsize = operandSize();
+        chooseOperandSize();
         if (hasModrm && mod != 3 && usesMemory(op)) {
             operands.parseMemory();
         }
@@ -383,7 +439,7 @@ final class InstructionDecoder {
         }
         String mnemonic = MnemonicRenderer.render(this, ops);
         if (!op.has(Entry.INTEL_ORDER)) {
-            java.util.Collections.reverse(ops);
+            Collections.reverse(ops);
         }
         return finish(mnemonic, ops);
     }
@@ -417,5 +473,14 @@ final class InstructionDecoder {
     private DecodedInstruction bad(int upTo) {
         pos = Math.max(start + 1, Math.min(upTo, end));
         return new DecodedInstruction(address, pos - start, prefixes.unusedNames(true) + "(bad)");
+    }
+
+    /** Entry point that also maps an undecodable VEX prefix to objdump's one-byte (bad). */
+    DecodedInstruction decodeOrBadVex() {
+        try {
+            return decode();
+        } catch (BadVex e) {
+            return bad(afterPrefixes + 1);
+        }
     }
 }

@@ -51,9 +51,10 @@ final class MnemonicRenderer {
 
     private static String marker(InstructionDecoder d, String m, List<String> ops) {
         if (m.startsWith("o:")) {
-            return choose(m.substring(2), d.opsize);
+            return choose(m.substring(2), d.opsize());
         }
         if (m.startsWith("ad:")) {
+            d.prefixes.adsizeUsed = true;
             return choose(m.substring(3), d.adsize);
         }
         if (m.startsWith("w:")) {
@@ -62,10 +63,15 @@ final class MnemonicRenderer {
         }
         return switch (m) {
             case "S" -> memorySuffix(d);
-            case "D" -> d.opsize != defaultOperandSize(d) ? suffix(d.opsize) : "";
+            case "D" -> d.opsize() != defaultOperandSize(d) ? suffix(d.opsize()) : "";
             case "A" -> suffix(firstSizedOperand(d));
             case "Q" -> d.mode == 64 ? (d.prefixes.rex(Prefixes.REX_W) ? "q" : "l") : "";
-            case "a" -> d.adsize != d.mode ? suffix(d.adsize) : "";
+            case "a" -> {
+                d.prefixes.adsizeUsed = true;
+                yield d.adsize != d.mode ? suffix(d.adsize) : "";
+            }
+            case "MO" -> d.adsize == 64 ? "movabs" : "mov"; // 64-bit moffs (SDM Vol. 2 "MOV" A0..A3)
+            case "MI" -> d.opsize() == 64 ? "movabs" : "mov"; // 64-bit immediate (B8+r with REX.W)
             case "X" -> d.vex && d.mod != 3 ? (d.vexL ? "y" : "x") : "";
             case "P" -> predicate(d, ops);
             case "C" -> pclmulSelector(d, ops);
@@ -118,7 +124,7 @@ final class MnemonicRenderer {
                 }
             }
         }
-        return d.opsize;
+        return d.opsize();
     }
 
     /** CMPPS and friends: immediates 0..7 (0..31 with VEX) become part of the name (cmpltps). */

@@ -29,13 +29,13 @@ final class OneByteMap {
             MAP[base + 4] = op(m + " AL,Ib");
             MAP[base + 5] = op(m + " rAX,Iz");
         }
-        MAP[0x06] = op("push ES", I64);
-        MAP[0x07] = op("pop ES", I64);
-        MAP[0x0e] = op("push CS", I64);
-        MAP[0x16] = op("push SS", I64);
-        MAP[0x17] = op("pop SS", I64);
-        MAP[0x1e] = op("push DS", I64);
-        MAP[0x1f] = op("pop DS", I64);
+        MAP[0x06] = op("push{D} ES", I64);
+        MAP[0x07] = op("pop{D} ES", I64);
+        MAP[0x0e] = op("push{D} CS", I64);
+        MAP[0x16] = op("push{D} SS", I64);
+        MAP[0x17] = op("pop{D} SS", I64);
+        MAP[0x1e] = op("push{D} DS", I64);
+        MAP[0x1f] = op("pop{D} DS", I64);
         MAP[0x27] = op("daa", I64);
         MAP[0x2f] = op("das", I64);
         MAP[0x37] = op("aaa", I64);
@@ -49,7 +49,7 @@ final class OneByteMap {
         }
         MAP[0x60] = op("pusha{D}", I64);
         MAP[0x61] = op("popa{D}", I64);
-        MAP[0x62] = op("bound Gv,Mv", I64);
+        MAP[0x62] = op("bound Gv,Mv", I64 | INTEL_ORDER);
         MAP[0x63] = mode(op("arpl Ew,Gw"), w(op("movsxd Gv,Ed"), op("movslq Gv,Ed")));
         MAP[0x68] = op("push{D} Iz", D64);
         MAP[0x69] = op("imul Gv,Ev,Iz");
@@ -77,23 +77,23 @@ final class OneByteMap {
         MAP[0x8c] = mod(op("mov Ew,Sw"), op("mov Ev,Sw"));
         MAP[0x8d] = op("lea Gv,M");
         MAP[0x8e] = mod(op("mov Sw,Ew"), op("mov Sw,Ev"));
-        MAP[0x8f] = reg(op("pop{S} Ev", D64), null, null, null, null, null, null, null);
+        MAP[0x8f] = reg(op("pop{D} Ev", D64), null, null, null, null, null, null, null);
         MAP[0x90] = op("nop");
         for (int r = 1; r < 8; r++) {
             MAP[0x90 + r] = op("xchg Zv,rAX");
         }
         MAP[0x98] = op("{o:cbtw,cwtl,cltq}");
         MAP[0x99] = op("{o:cwtd,cltd,cqto}");
-        MAP[0x9a] = op("lcall Ap", I64);
+        MAP[0x9a] = op("lcall{D} Ap", I64);
         MAP[0x9b] = op("fwait");
         MAP[0x9c] = op("pushf{D}", D64);
         MAP[0x9d] = op("popf{D}", D64);
         MAP[0x9e] = op("sahf");
         MAP[0x9f] = op("lahf");
-        MAP[0xa0] = op("mov AL,Ob");
-        MAP[0xa1] = op("mov rAX,Ov");
-        MAP[0xa2] = op("mov Ob,AL");
-        MAP[0xa3] = op("mov Ov,rAX");
+        MAP[0xa0] = op("{MO} AL,Ob");
+        MAP[0xa1] = op("{MO} rAX,Ov");
+        MAP[0xa2] = op("{MO} Ob,AL");
+        MAP[0xa3] = op("{MO} Ov,rAX");
         MAP[0xa4] = op("movs{A} Yb,Xb", REP);
         MAP[0xa5] = op("movs{A} Yv,Xv", REP);
         MAP[0xa6] = op("cmps{A} Xb,Yb", REPZ);
@@ -108,7 +108,7 @@ final class OneByteMap {
         MAP[0xaf] = op("scas rAX,Yv", REPZ);
         for (int r = 0; r < 8; r++) {
             MAP[0xb0 + r] = op("mov Zb,Ib");
-            MAP[0xb8 + r] = op("mov Zv,Iv");
+            MAP[0xb8 + r] = op("{MI} Zv,Iv");
         }
         MAP[0xc0] = group2("Eb,Ib");
         MAP[0xc1] = group2("Ev,Ib");
@@ -135,17 +135,17 @@ final class OneByteMap {
         MAP[0xd4] = op("aam Ib", I64);
         MAP[0xd5] = op("aad Ib", I64);
         MAP[0xd7] = op("xlat Xlat");
-        MAP[0xe0] = op("loopne{a} Jb", F64);
-        MAP[0xe1] = op("loope{a} Jb", F64);
-        MAP[0xe2] = op("loop{a} Jb", F64);
-        MAP[0xe3] = op("{ad:jcxz,jecxz,jrcxz} Jb", F64);
+        MAP[0xe0] = op("loopne{a} Jb", F64 | HINT);
+        MAP[0xe1] = op("loope{a} Jb", F64 | HINT);
+        MAP[0xe2] = op("loop{a} Jb", F64 | HINT);
+        MAP[0xe3] = op("{ad:jcxz,jecxz,jrcxz} Jb", F64 | HINT);
         MAP[0xe4] = op("in AL,Ib");
         MAP[0xe5] = op("in eAX,Ib");
         MAP[0xe6] = op("out Ib,AL");
         MAP[0xe7] = op("out Ib,eAX");
         MAP[0xe8] = op("call{D} Jz", F64 | BND);
         MAP[0xe9] = op("jmp{D} Jz", F64 | BND);
-        MAP[0xea] = op("ljmp Ap", I64);
+        MAP[0xea] = op("ljmp{D} Ap", I64);
         MAP[0xeb] = op("jmp Jb", F64 | BND);
         MAP[0xec] = op("in AL,DX");
         MAP[0xed] = op("in eAX,DX");

@@ -27,6 +27,8 @@ record Operand(Kind kind, Size size, int number, boolean indirect) {
         C,
         /** ModRM reg: debug register. */
         D,
+        /** ModRM reg: i386 test register. */
+        T,
         /** Immediate. */
         I,
         /** Byte immediate sign-extended to the operand size. */
@@ -136,6 +138,7 @@ record Operand(Kind kind, Size size, int number, boolean indirect) {
             case "EAX" -> new Operand(Kind.FIXED, Size.d, 0, false);
             case "ECX" -> new Operand(Kind.FIXED, Size.d, 1, false);
             case "EDX" -> new Operand(Kind.FIXED, Size.d, 2, false);
+            case "EBX" -> new Operand(Kind.FIXED, Size.d, 3, false);
             case "rAX" -> new Operand(Kind.FIXED, Size.v, 0, false);
             case "eAX" -> new Operand(Kind.FIXED, Size.z, 0, false);
             case "aAX" -> new Operand(Kind.FIXED, Size.a, 0, false);
@@ -167,7 +170,7 @@ record Operand(Kind kind, Size size, int number, boolean indirect) {
     /** Whether the operand comes from ModRM at all. */
     boolean usesModrm() {
         return usesRm() || switch (kind) {
-            case G, S, C, D, V, P -> true;
+            case G, S, C, D, T, V, P -> true;
             default -> false;
         };
     }

@@ -40,17 +40,8 @@ final class OperandFormatter {
     }
 
     private String segmentPrefix() {
-        Prefixes px = d.prefixes;
-        if (px.segment < 0) {
-            return "";
-        }
-        // In 64-bit mode only FS and GS overrides take effect (SDM Vol. 1 §3.3.7.1); objdump prints the
-        // others as separate prefixes.
-        if (d.mode == 64 && px.segment < 4) {
-            return "";
-        }
-        px.segmentUsed = true;
-        return Registers.segment(px.segment) + ":";
+        d.prefixes.adsizeUsed = true;
+        return d.prefixes.segmentText(-1);
     }
 
     private String memory16() {
@@ -58,7 +49,7 @@ final class OperandFormatter {
         int rm = d.rm;
         String seg = segmentPrefix();
         if (mod == 0 && rm == 6) {
-            return seg + hex(d.readSigned(2) & 0xffff);
+            return seg + signedHex(d.readSigned(2));
         }
         long disp = mod == 1 ? d.readSigned(1) : mod == 2 ? d.readSigned(2) : 0;
         String dispText = mod == 0 ? "" : signedHex(disp);
@@ -157,12 +148,12 @@ final class OperandFormatter {
             case w -> 16;
             case d -> 32;
             case q -> 64;
-            case v -> d.opsize;
+            case v -> d.opsize();
             case y -> d.mode == 64 && d.rexW() ? 64 : 32;
-            case z -> d.opsize == 16 ? 16 : 32;
+            case z -> d.opsizeIgnoringW() == 16 ? 16 : 32;
             case a -> d.adsize;
             case s -> d.mode == 64 ? 64 : 32;
-            default -> d.opsize;
+            default -> d.opsize();
         };
     }
 
@@ -203,18 +194,14 @@ final class OperandFormatter {
             case R -> gpr(o.size(), rmRegister());
             case G -> gpr(o.size(), regRegister());
             case B -> d.vex ? Registers.gpr(bits(o.size()), d.vexRegister, true) : null;
-            case S -> {
-                if (!Registers.segmentExists(d.reg)) {
-                    throw new BadOperand();
-                }
-                yield Registers.segment(d.reg);
-            }
+            case S -> Registers.segment(d.reg);
+            case T -> Registers.test(d.reg);
             case C -> Registers.control(regRegister());
             case D -> Registers.debug(regRegister());
             case I, I2 -> immediate(o);
             case IS -> {
                 long v = d.readSigned(1);
-                yield "$" + hex(mask(v, d.opsize));
+                yield "$" + hex(mask(v, d.opsize()));
             }
             case J -> jump(o);
             case O -> offset();
@@ -255,6 +242,7 @@ final class OperandFormatter {
     }
 
     private String addressRegister(String r64, String r32, String r16) {
+        d.prefixes.adsizeUsed = true;
         return switch (d.adsize) {
             case 64 -> r64;
             case 32 -> r32;
@@ -263,13 +251,7 @@ final class OperandFormatter {
     }
 
     private String stringSource(String r64, String r32, String r16) {
-        Prefixes px = d.prefixes;
-        String seg = "%ds:";
-        if (px.segment >= 0) {
-            px.segmentUsed = true;
-            seg = Registers.segment(px.segment) + ":";
-        }
-        return seg + "(" + addressRegister(r64, r32, r16) + ")";
+        return d.prefixes.segmentText(3) + "(" + addressRegister(r64, r32, r16) + ")";
     }
 
     private String immediate(Operand o) {
@@ -277,12 +259,12 @@ final class OperandFormatter {
             case b -> 8;
             case w -> 16;
             case d -> 32;
-            case z -> d.opsize == 16 ? 16 : 32;
-            case v -> d.opsize;
+            case z -> d.opsizeIgnoringW() == 16 ? 16 : 32;
+            case v -> d.opsize();
             default -> bits(o.size());
         };
         long v = d.readSigned(readBits / 8);
-        int shownBits = o.size() == Size.z ? d.opsize : readBits;
+        int shownBits = o.size() == Size.z ? d.opsize() : readBits;
         lastImmediate = v & 0xff;
         immediateIndex++;
         if (hideImmediate) {
@@ -292,11 +274,14 @@ final class OperandFormatter {
     }
 
     private String jump(Operand o) {
-        int bytes = o.size() == Size.b ? 1 : d.opsize == 16 ? 2 : 4;
-        long disp = d.readSigned(bytes);
-        long target = d.address + (d.pos - d.start) + disp;
-        if (d.opsize == 16) {
-            target &= 0xffff;
+        int size = o.size() == Size.b ? d.opsizeQuiet() : d.opsizeIgnoringW();
+        long disp = d.readSigned(o.size() == Size.b ? 1 : size == 16 ? 2 : 4);
+        long next = d.address + (d.pos - d.start);
+        long target = next + disp;
+        if (size == 16) {
+            // 16-bit code wraps within its 64 KiB segment; a 16-bit branch in 32/64-bit code
+            // truncates the target (SDM Vol. 2 "JMP": EIP AND 0000FFFFH).
+            target = d.mode == 16 && !d.prefixes.opsize ? (target & 0xffff) | (next & ~0xffffL) : target & 0xffff;
         } else if (d.mode != 64) {
             target &= 0xffff_ffffL;
         }
@@ -312,9 +297,10 @@ final class OperandFormatter {
     }
 
     private String farPointer() {
-        long offset = d.readSigned(d.opsize == 16 ? 2 : 4);
+        int size = d.opsize() == 16 ? 16 : 32;
+        long offset = d.readSigned(size / 8);
         long selector = d.readSigned(2);
-        return "$" + hex(selector & 0xffff) + ",$" + hex(mask(offset, d.opsize == 16 ? 16 : 32));
+        return "$" + hex(selector & 0xffff) + ",$" + hex(mask(offset, size));
     }
 
     static long mask(long v, int bits) {

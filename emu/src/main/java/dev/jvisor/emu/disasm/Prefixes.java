@@ -4,7 +4,8 @@ package dev.jvisor.emu.disasm;
  * The legacy and REX prefixes of one instruction (Intel SDM Vol. 2 §2.1.1, §2.2.1) and which of them
  * the instruction consumed. AT&T disassembly, as objdump prints it, names every prefix the instruction
  * did not use ({@code data16}, {@code addr32}, {@code cs}, {@code rex.W}, {@code repz}...) in front of
- * the mnemonic, so each prefix is tracked as used or not.
+ * the mnemonic, so each prefix is tracked as used or not. When a prefix is repeated, only its last
+ * occurrence can be the used one.
  */
 final class Prefixes {
     static final int REX_B = 1, REX_X = 2, REX_R = 4, REX_W = 8, REX_PRESENT = 0x40;
@@ -18,21 +19,32 @@ final class Prefixes {
     int rep;
     boolean opsize;
     boolean adsize;
-    /** Index in {@link Registers} order (ES, CS, SS, DS, FS, GS) of the last segment override, or -1. */
+    /**
+     * The segment override in effect, in {@link Registers} order (ES, CS, SS, DS, FS, GS), or -1. In
+     * 64-bit mode only FS and GS override (SDM Vol. 1 §3.3.7.1): CS, DS, ES and SS prefixes leave it.
+     */
     int segment = -1;
     /** The REX byte if it immediately precedes the opcode (64-bit mode), else 0. */
     int rex;
+    /** An FWAIT (9B) merged into the following x87 instruction. */
+    boolean fwait;
+
+    private int lastSegment = -1;
+    private int lastRep = -1;
+    private int lastOpsize = -1;
+    private int lastAdsize = -1;
+    private int lastRex = -1;
 
     boolean opsizeUsed;
     boolean adsizeUsed;
     boolean segmentUsed;
     boolean repUsed;
     int rexUsed;
-    /** How F2/F3 print when used by a string instruction or a branch: "rep", "repz"/"repnz", "bnd". */
+    /** How F2/F3 print when used by a string instruction, a branch or HLE: "rep", "repz", "bnd"... */
     String repName;
     /** Printed instead of "ds" for 3E on an indirect branch. */
     boolean notrack;
-    /** The mandatory prefix consumed by an SSE opcode (66, F2 or F3), not printed. */
+    /** The mandatory prefix consumed by an SSE opcode or VEX.pp (66, F2 or F3), or 0. */
     int mandatory;
 
     Prefixes(int mode) {
@@ -48,24 +60,35 @@ final class Prefixes {
 
     /** Records one prefix byte (legacy or REX) in encoding order. */
     void add(int b) {
-        bytes[count++] = b;
+        int i = count++;
+        bytes[i] = b;
         if (b >= 0x40 && b <= 0x4f) {
             rex = b;
+            lastRex = i;
             return;
         }
         rex = 0; // a REX prefix followed by a legacy prefix is ignored (SDM Vol. 2 §2.2.1)
         switch (b) {
             case 0xf0 -> lock = true;
-            case 0xf2, 0xf3 -> rep = b;
-            case 0x66 -> opsize = true;
-            case 0x67 -> adsize = true;
-            case 0x26 -> segment = 0;
-            case 0x2e -> segment = 1;
-            case 0x36 -> segment = 2;
-            case 0x3e -> segment = 3;
-            case 0x64 -> segment = 4;
-            case 0x65 -> segment = 5;
-            default -> throw new IllegalArgumentException("not a prefix: " + b);
+            case 0xf2, 0xf3 -> {
+                rep = b;
+                lastRep = i;
+            }
+            case 0x66 -> {
+                opsize = true;
+                lastOpsize = i;
+            }
+            case 0x67 -> {
+                adsize = true;
+                lastAdsize = i;
+            }
+            default -> {
+                int s = segmentIndex(b);
+                lastSegment = i;
+                if (mode != 64 || s >= 4) {
+                    segment = s;
+                }
+            }
         }
     }
 
@@ -83,61 +106,71 @@ final class Prefixes {
         rexUsed |= REX_PRESENT;
     }
 
+    /**
+     * The segment prefix text for a memory operand ({@code "%fs:"}) if an override is in effect, which
+     * consumes the last segment prefix byte; {@code defaultSegment} (or -1) applies when none is.
+     */
+    String segmentText(int defaultSegment) {
+        int s = segment >= 0 ? segment : defaultSegment;
+        if (s < 0) {
+            return "";
+        }
+        if (lastSegment >= 0) {
+            segmentUsed = true;
+        }
+        return Registers.segment(s) + ":";
+    }
+
     /** The printed names of the prefixes the instruction left unused, each followed by a space. */
     String unusedNames(boolean all) {
         StringBuilder sb = new StringBuilder();
-        int lastSegment = -1;
-        int lastRep = -1;
-        int lastRex = -1;
         for (int i = 0; i < count; i++) {
-            int b = bytes[i];
-            if (b >= 0x40 && b <= 0x4f) {
-                lastRex = i;
-            } else if (b == 0xf2 || b == 0xf3) {
-                lastRep = i;
-            } else if (segmentIndex(b) >= 0) {
-                lastSegment = i;
-            }
-        }
-        boolean seenOpsize = false;
-        boolean seenAdsize = false;
-        for (int i = 0; i < count; i++) {
-            int b = bytes[i];
-            String name = null;
-            if (b >= 0x40 && b <= 0x4f) {
-                if (all || i != lastRex || rex == 0 || rex != rexUsed) {
-                    name = rexName(b);
-                }
-            } else if (b == 0xf0) {
-                name = "lock";
-            } else if (b == 0xf2 || b == 0xf3) {
-                if (!all && i == lastRep && mandatory == b) {
-                    name = null;
-                } else if (!all && i == lastRep && repUsed) {
-                    name = repName;
-                } else {
-                    name = b == 0xf3 ? "repz" : "repnz";
-                }
-            } else if (b == 0x66) {
-                if (all || seenOpsize || !(opsizeUsed || mandatory == 0x66)) {
-                    name = mode == 16 ? "data32" : "data16";
-                }
-                seenOpsize = true;
-            } else if (b == 0x67) {
-                if (all || seenAdsize || !adsizeUsed) {
-                    name = mode == 32 ? "addr16" : "addr32";
-                }
-                seenAdsize = true;
-            } else {
-                if (all || i != lastSegment || !segmentUsed) {
-                    name = i == lastSegment && notrack && !all ? "notrack" : Registers.segmentName(segmentIndex(b));
-                }
-            }
+            String name = all ? nameOf(bytes[i]) : unusedName(i);
             if (name != null) {
                 sb.append(name).append(' ');
             }
         }
         return sb.toString();
+    }
+
+    private String unusedName(int i) {
+        int b = bytes[i];
+        if (b >= 0x40 && b <= 0x4f) {
+            return i == lastRex && rex != 0 && rex == rexUsed ? null : nameOf(b);
+        }
+        if (b == 0xf2 || b == 0xf3) {
+            if (i == lastRep && mandatory == b) {
+                return null;
+            }
+            return i == lastRep && repUsed ? repName : nameOf(b);
+        }
+        if (b == 0x66) {
+            return i == lastOpsize && (opsizeUsed || mandatory == 0x66) ? null : nameOf(b);
+        }
+        if (b == 0x67) {
+            return i == lastAdsize && adsizeUsed ? null : nameOf(b);
+        }
+        if (b == 0xf0) {
+            return "lock";
+        }
+        if (i == lastSegment && notrack) {
+            return "notrack";
+        }
+        return i == lastSegment && segmentUsed ? null : nameOf(b);
+    }
+
+    private String nameOf(int b) {
+        if (b >= 0x40 && b <= 0x4f) {
+            return rexName(b);
+        }
+        return switch (b) {
+            case 0xf0 -> "lock";
+            case 0xf2 -> "repnz";
+            case 0xf3 -> "repz";
+            case 0x66 -> mode == 16 ? "data32" : "data16";
+            case 0x67 -> mode == 32 ? "addr16" : "addr32";
+            default -> Registers.segmentName(segmentIndex(b));
+        };
     }
 
     static int segmentIndex(int b) {
@@ -150,6 +183,11 @@ final class Prefixes {
             case 0x65 -> 5;
             default -> -1;
         };
+    }
+
+    /** 2E or 3E is the last segment prefix (branch hints and NOTRACK look at the byte itself). */
+    int lastSegmentByte() {
+        return lastSegment >= 0 ? bytes[lastSegment] : 0;
     }
 
     private static String rexName(int b) {

@@ -31,12 +31,9 @@ final class Registers {
     /** The 16-bit addressing base/index pairs of ModRM.rm (SDM Vol. 2 Table 2-1). */
     static final String[] ADDRESS16 = {"%bx,%si", "%bx,%di", "%bp,%si", "%bp,%di", "%si", "%di", "%bp", "%bx"};
 
-    static boolean segmentExists(int number) {
-        return number < SEGMENT.length;
-    }
-
+    /** A segment register; the undefined encodings 6 and 7 print as objdump prints them. */
     static String segment(int number) {
-        return "%" + SEGMENT[number];
+        return number < SEGMENT.length ? "%" + SEGMENT[number] : "%?";
     }
 
     static String segmentName(int number) {
@@ -49,6 +46,11 @@ final class Registers {
 
     static String debug(int number) {
         return "%db" + number;
+    }
+
+    /** The i386/i486 test registers (MOV TRn, 0F 24 / 0F 26). */
+    static String test(int number) {
+        return "%tr" + number;
     }
 
     static String mmx(int number) {
@@ -64,7 +66,8 @@ final class Registers {
         };
     }
 
+    /** ST(i) from ModRM.rm: objdump prints "%st(0)" here, and "%st" only for the implicit top. */
     static String st(int i) {
-        return i == 0 ? "%st" : "%st(" + i + ")";
+        return "%st(" + i + ")";
     }
 }

@@ -44,6 +44,8 @@ final class TwoByteMap {
         MAP[0x21] = op("mov Rs,Dd");
         MAP[0x22] = op("mov Cd,Rs");
         MAP[0x23] = op("mov Dd,Rs");
+        MAP[0x24] = op("mov Rs,Td", I64);
+        MAP[0x26] = op("mov Td,Rs", I64);
         MAP[0x30] = op("wrmsr");
         MAP[0x31] = op("rdtsc");
         MAP[0x32] = op("rdmsr");
@@ -58,14 +60,14 @@ final class TwoByteMap {
         }
         MAP[0x78] = pfx(op("vmread Ey,Gy", D64 | F64), null, null, null);
         MAP[0x79] = pfx(op("vmwrite Gy,Ey", D64 | F64), null, null, null);
-        MAP[0xa0] = op("push FS", D64);
-        MAP[0xa1] = op("pop FS", D64);
+        MAP[0xa0] = op("push{D} FS", D64);
+        MAP[0xa1] = op("pop{D} FS", D64);
         MAP[0xa2] = op("cpuid");
         MAP[0xa3] = op("bt Ev,Gv");
         MAP[0xa4] = op("shld Ev,Gv,Ib");
         MAP[0xa5] = op("shld Ev,Gv,CL");
-        MAP[0xa8] = op("push GS", D64);
-        MAP[0xa9] = op("pop GS", D64);
+        MAP[0xa8] = op("push{D} GS", D64);
+        MAP[0xa9] = op("pop{D} GS", D64);
         MAP[0xaa] = op("rsm");
         MAP[0xab] = op("bts Ev,Gv");
         MAP[0xac] = op("shrd Ev,Gv,Ib");

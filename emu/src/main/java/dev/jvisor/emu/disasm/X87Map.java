@@ -73,27 +73,25 @@ final class X87Map {
         REGISTER[3][5] = f("fucomi", Form.STI_ST);
         REGISTER[3][6] = f("fcomi", Form.STI_ST);
         // DC and DE with ST(i) as destination: AT&T swaps the SUB/SUBR and DIV/DIVR names.
-        String[] arithDc = {"fadd", "fmul", "fcom2", "fcomp3", "fsub", "fsubr", "fdiv", "fdivr"};
+        String[] arithDc = {"fadd", "fmul", null, null, "fsub", "fsubr", "fdiv", "fdivr"};
         for (int r = 0; r < 8; r++) {
-            REGISTER[4][r] = f(arithDc[r], r == 2 || r == 3 ? Form.STI : Form.ST_STI);
+            if (arithDc[r] != null) {
+                REGISTER[4][r] = f(arithDc[r], Form.ST_STI);
+            }
         }
         REGISTER[5][0] = f("ffree", Form.STI);
-        REGISTER[5][1] = f("fxch4", Form.STI);
         REGISTER[5][2] = f("fst", Form.STI);
         REGISTER[5][3] = f("fstp", Form.STI);
         REGISTER[5][4] = f("fucom", Form.STI);
         REGISTER[5][5] = f("fucomp", Form.STI);
-        String[] arithDe = {"faddp", "fmulp", "fcomp5", null, "fsubp", "fsubrp", "fdivp", "fdivrp"};
+        String[] arithDe = {"faddp", "fmulp", null, null, "fsubp", "fsubrp", "fdivp", "fdivrp"};
         for (int r = 0; r < 8; r++) {
             if (arithDe[r] != null) {
-                REGISTER[6][r] = f(arithDe[r], r == 2 ? Form.STI : Form.ST_STI);
+                REGISTER[6][r] = f(arithDe[r], Form.ST_STI);
             }
         }
         REGISTER_BY_RM[6][3] = names(null, "fcompp", null, null, null, null, null, null);
         REGISTER[7][0] = f("ffreep", Form.STI);
-        REGISTER[7][1] = f("fxch7", Form.STI);
-        REGISTER[7][2] = f("fstp8", Form.STI);
-        REGISTER[7][3] = f("fstp9", Form.STI);
         REGISTER_BY_RM[7][4] = new RegisterForm[] {f("fnstsw", Form.AX), null, null, null, null, null, null, null};
         REGISTER[7][5] = f("fucomip", Form.STI_ST);
         REGISTER[7][6] = f("fcomip", Form.STI_ST);
