@@ -101,7 +101,7 @@ final class Alu {
         @Override
         void exec(Cpu c) {
             long addr = ea(c);
-            long a = c.mmu.read(addr, size);
+            long a = writes(op) ? c.mmu.readForWrite(addr, size) : c.mmu.read(addr, size);
             long r = compute(c, op, size, a, readReg(c));
             if (writes(op)) {
                 c.mmu.write(addr, size, r);
@@ -114,7 +114,7 @@ final class Alu {
         @Override
         void exec(Cpu c) {
             long addr = ea(c);
-            long a = c.mmu.read(addr, size);
+            long a = writes(op) ? c.mmu.readForWrite(addr, size) : c.mmu.read(addr, size);
             long r = compute(c, op, size, a, imm & mask(size));
             if (writes(op)) {
                 c.mmu.write(addr, size, r);

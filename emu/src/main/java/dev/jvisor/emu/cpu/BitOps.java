@@ -31,7 +31,7 @@ final class BitOps {
                     addr = ea(c);
                 }
                 bit = (int) (offset & (bits - 1));
-                value = c.mmu.read(addr, size);
+                value = op == BT ? c.mmu.read(addr, size) : c.mmu.readForWrite(addr, size);
             }
             boolean old = ((value >>> bit) & 1) != 0;
             long nv = switch (op) {

@@ -42,6 +42,11 @@ final class Branch {
     /** CALL rel */
     static final class Call extends Transfer {
         @Override
+        boolean usesStackSegment() {
+            return true;
+        }
+
+        @Override
         void exec(Cpu c) {
             c.push(size, rip + length);
             c.rip = imm;
@@ -50,6 +55,11 @@ final class Branch {
 
     /** CALL r/m */
     static final class CallRm extends Transfer {
+        @Override
+        boolean usesStackSegment() {
+            return rm >= 0 || seg == Cpu.SS; // a fault on a DS-based target operand is #GP
+        }
+
         @Override
         void exec(Cpu c) {
             long target = readRm(c);
@@ -60,6 +70,11 @@ final class Branch {
 
     /** RET / RET imm16 ({@code imm} = bytes to release) */
     static final class Ret extends Transfer {
+        @Override
+        boolean usesStackSegment() {
+            return true;
+        }
+
         @Override
         void exec(Cpu c) {
             long target = c.pop(size);
@@ -72,6 +87,11 @@ final class Branch {
 
     /** RET in 64-bit mode with no immediate. */
     static final class Ret64 extends Transfer {
+        @Override
+        boolean usesStackSegment() {
+            return true;
+        }
+
         @Override
         void exec(Cpu c) {
             c.rip = c.pop64();

@@ -100,6 +100,8 @@ public final class Cpu {
     /** Set from any thread to make the run loop look at {@link #env} and kick requests. */
     volatile boolean attention;
     volatile boolean kickRequested;
+    /** The last fault was a non-canonical address (the executor turns it into #SS for stack accesses). */
+    boolean nonCanonicalFault;
     /** Guest instructions retired (approximately: counted per executed block). */
     long instructions;
 

@@ -170,6 +170,9 @@ final class Decoder {
         tt.rep = 0;
 
         Insn insn = b == 0x0f ? OpcodeMap2.decode(this, fetch8()) : OpcodeMap1.decode(this, b);
+        if (lock && !lockable(insn)) {
+            insn = undefined();
+        }
         insn.rip = (start - csBase) & (mode == 64 ? -1L : 0xffff_ffffL);
         insn.length = count;
         long next = insn.rip + count;
@@ -184,6 +187,27 @@ final class Decoder {
             insn.imm = target;
         }
         return insn;
+    }
+
+    /**
+     * LOCK is allowed only on these read-modify-write instructions with a memory destination
+     * (SDM Vol. 2 "LOCK"); anything else raises #UD.
+     */
+    private static boolean lockable(Insn insn) {
+        if (insn.rm >= 0) {
+            return false;
+        }
+        return switch (insn) {
+            case Alu.MR a -> a.op != Alu.CMP && a.op != Alu.TEST;
+            case Alu.MI a -> a.op != Alu.CMP && a.op != Alu.TEST;
+            case Unary u -> true;
+            case BitOps.Bt b -> b.op != BitOps.BT;
+            case Misc.Xadd x -> true;
+            case Misc.Cmpxchg x -> true;
+            case Misc.Cmpxchg8b x -> true;
+            case Moves.Xchg x -> true;
+            default -> false;
+        };
     }
 
     /** The bytes of the instruction decoded last. */

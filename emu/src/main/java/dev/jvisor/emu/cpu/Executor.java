@@ -207,7 +207,14 @@ public final class Executor {
         } catch (CpuException e) {
             c.rip = insns[i].rip;
             c.instructions += i;
-            Interrupts.deliverException(c, e.vector, e.hasErrorCode, e.errorCode);
+            int vector = e.vector;
+            if (c.nonCanonicalFault) {
+                c.nonCanonicalFault = false;
+                if (vector == CpuException.GP && insns[i].usesStackSegment()) {
+                    vector = CpuException.SS;
+                }
+            }
+            Interrupts.deliverException(c, vector, e.hasErrorCode, e.errorCode);
         }
     }
 

@@ -44,6 +44,15 @@ abstract class Insn {
         return false;
     }
 
+    /**
+     * Whether this instruction's memory access goes through SS (explicitly, or implicitly as a
+     * push/pop): a non-canonical address then raises #SS(0) rather than #GP(0) (SDM Vol. 3A §6.15,
+     * "Interrupt 12").
+     */
+    boolean usesStackSegment() {
+        return rm < 0 && seg == Cpu.SS;
+    }
+
     final long nextRip() {
         return rip + length;
     }

@@ -72,7 +72,7 @@ final class Misc {
         @Override
         void exec(Cpu c) {
             long addr = rm < 0 ? ea(c) : 0;
-            long dst = rm >= 0 ? getReg(c, rm, rmHi, size) : c.mmu.read(addr, size);
+            long dst = rm >= 0 ? getReg(c, rm, rmHi, size) : c.mmu.readForWrite(addr, size);
             long src = readReg(c);
             long sum = Alu.compute(c, Alu.ADD, size, dst, src);
             if (rm >= 0) {
@@ -94,7 +94,7 @@ final class Misc {
         @Override
         void exec(Cpu c) {
             long addr = rm < 0 ? ea(c) : 0;
-            long dst = rm >= 0 ? getReg(c, rm, rmHi, size) : c.mmu.read(addr, size);
+            long dst = rm >= 0 ? getReg(c, rm, rmHi, size) : c.mmu.readForWrite(addr, size);
             long acc = getReg(c, 0, false, size);
             Alu.compute(c, Alu.CMP, size, acc, dst);
             if (acc == dst) {
@@ -118,7 +118,7 @@ final class Misc {
         @Override
         void exec(Cpu c) {
             long addr = ea(c);
-            long mem = c.mmu.read64(addr);
+            long mem = c.mmu.readForWrite(addr, 8);
             long[] r = c.r;
             long expected = (r[0] & 0xffff_ffffL) | (r[2] << 32);
             long f = Flags.status(c) & ~Cpu.ZF;

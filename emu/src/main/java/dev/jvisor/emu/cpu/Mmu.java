@@ -234,6 +234,25 @@ final class Mmu {
     }
 
     /**
+     * The read of a read-modify-write instruction: the CPU checks write access up front, so a fault
+     * here reports a write (#PF error code bit 1), as hardware does.
+     */
+    long readForWrite(long va, int size) {
+        int i = (int) (va >>> 12) & TLB_MASK;
+        if (writeTag[i] == (va & ~0xfffL) && (va & 0xfff) <= 0x1000 - size) {
+            long off = va + addend[i];
+            return switch (size) {
+                case 1 -> ram.get(ValueLayout.JAVA_BYTE, off) & 0xffL;
+                case 2 -> ram.get(U16, off) & 0xffffL;
+                case 4 -> ram.get(U32, off) & 0xffff_ffffL;
+                default -> ram.get(U64, off);
+            };
+        }
+        probeWrite(va, size);
+        return read(va, size);
+    }
+
+    /**
      * Checks that {@code [va, va+size)} is writable (faulting as a write would) without writing.
      * Used by read-modify-write instructions and multi-part stores that must not fault half way.
      */
@@ -376,6 +395,7 @@ final class Mmu {
         }
         if (cpu.longMode()) {
             if (((va << 16) >> 16) != va) {
+                cpu.nonCanonicalFault = true; // #SS instead when the access uses the stack segment
                 throw cpu.fault(CpuException.GP, 0);
             }
             return walk4(va, access, userMode, fill);

@@ -110,7 +110,7 @@ final class Moves {
                 writeReg(c, a);
             } else {
                 long addr = ea(c);
-                long a = c.mmu.read(addr, size);
+                long a = c.mmu.readForWrite(addr, size);
                 c.mmu.write(addr, size, readReg(c));
                 writeReg(c, a);
             }

@@ -22,6 +22,8 @@ final class Shifts {
                 if (rm < 0) {
                     // The operand is still accessed (faults happen) even for a zero count.
                     c.mmu.probeWrite(ea(c), size);
+                } else if (size == 4) {
+                    c.r[rm] &= 0xffff_ffffL; // a 32-bit destination is written, so zero-extended
                 }
                 return;
             }
@@ -29,7 +31,7 @@ final class Shifts {
                 setReg(c, rm, rmHi, size, shift(c, op, size, getReg(c, rm, rmHi, size), count));
             } else {
                 long addr = ea(c);
-                long v = c.mmu.read(addr, size);
+                long v = c.mmu.readForWrite(addr, size);
                 c.mmu.write(addr, size, shift(c, op, size, v, count));
             }
         }
@@ -125,10 +127,15 @@ final class Shifts {
         void exec(Cpu c) {
             int count = (int) ((rep != 0 ? c.r[1] : imm) & (size == 8 ? 0x3f : 0x1f));
             if (count == 0) {
+                if (rm < 0) {
+                    c.mmu.probeWrite(ea(c), size);
+                } else if (size == 4) {
+                    c.r[rm] &= 0xffff_ffffL;
+                }
                 return;
             }
             long addr = rm < 0 ? ea(c) : 0;
-            long dst = rm >= 0 ? getReg(c, rm, rmHi, size) : c.mmu.read(addr, size);
+            long dst = rm >= 0 ? getReg(c, rm, rmHi, size) : c.mmu.readForWrite(addr, size);
             long src = readReg(c);
             int bits = size * 8;
             long m = mask(size);

@@ -197,13 +197,16 @@ final class SseFloat {
     }
 
     /**
-     * The sign of an exact zero sum (IEEE 754 §6.3): +0 unless both addends are -0, or -0 for
-     * opposite signs when rounding down.
+     * The sign of an exact zero sum (IEEE 754 §6.3): two addends of the same sign (two zeros) keep
+     * it; otherwise (opposite signs cancelling) the sum is +0, or -0 when rounding down.
      */
     private static double zeroSum(int mx, double x, double y) {
-        boolean bothNegZero = Double.doubleToRawLongBits(x) == Long.MIN_VALUE
-                && Double.doubleToRawLongBits(y) == Long.MIN_VALUE;
-        return bothNegZero || ((mx >>> Sse.RC_SHIFT) & 3) == Sse.RD ? -0.0 : 0.0;
+        boolean xNeg = Double.doubleToRawLongBits(x) < 0;
+        boolean yNeg = Double.doubleToRawLongBits(y) < 0;
+        if (xNeg == yNeg) {
+            return xNeg ? -0.0 : 0.0;
+        }
+        return ((mx >>> Sse.RC_SHIFT) & 3) == Sse.RD ? -0.0 : 0.0;
     }
 
     // --- Double precision ----------------------------------------------------------------------------

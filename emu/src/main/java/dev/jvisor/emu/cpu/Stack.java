@@ -5,8 +5,16 @@ final class Stack {
     private Stack() {
     }
 
+    /** Instructions whose implicit memory operand is the stack. */
+    abstract static class StackInsn extends Insn {
+        @Override
+        boolean usesStackSegment() {
+            return true;
+        }
+    }
+
     /** PUSH r64 */
-    static final class PushR64 extends Insn {
+    static final class PushR64 extends StackInsn {
         @Override
         void exec(Cpu c) {
             c.push64(c.r[reg]);
@@ -14,7 +22,7 @@ final class Stack {
     }
 
     /** POP r64 */
-    static final class PopR64 extends Insn {
+    static final class PopR64 extends StackInsn {
         @Override
         void exec(Cpu c) {
             long v = c.pop64();
@@ -23,7 +31,7 @@ final class Stack {
     }
 
     /** PUSH reg (any size) */
-    static final class PushR extends Insn {
+    static final class PushR extends StackInsn {
         @Override
         void exec(Cpu c) {
             c.push(size, getReg(c, reg, false, size));
@@ -31,7 +39,7 @@ final class Stack {
     }
 
     /** POP reg (any size) */
-    static final class PopR extends Insn {
+    static final class PopR extends StackInsn {
         @Override
         void exec(Cpu c) {
             long v = c.pop(size);
@@ -40,7 +48,7 @@ final class Stack {
     }
 
     /** PUSH imm (sign-extended at decode time) */
-    static final class PushI extends Insn {
+    static final class PushI extends StackInsn {
         @Override
         void exec(Cpu c) {
             c.push(size, imm);
@@ -48,7 +56,12 @@ final class Stack {
     }
 
     /** PUSH r/m */
-    static final class PushRm extends Insn {
+    static final class PushRm extends StackInsn {
+        @Override
+        boolean usesStackSegment() {
+            return rm >= 0 || seg == Cpu.SS; // a fault on a DS-based operand is #GP
+        }
+
         @Override
         void exec(Cpu c) {
             c.push(size, readRm(c));
@@ -60,7 +73,12 @@ final class Stack {
      * (SDM Vol. 2 "POP": "If the ESP register is used as a base register ... after it is
      * incremented"); a faulting store leaves RSP unchanged.
      */
-    static final class PopRm extends Insn {
+    static final class PopRm extends StackInsn {
+        @Override
+        boolean usesStackSegment() {
+            return rm >= 0 || seg == Cpu.SS; // a fault on a DS-based operand is #GP
+        }
+
         @Override
         void exec(Cpu c) {
             long oldSp = c.r[4];
@@ -75,7 +93,7 @@ final class Stack {
     }
 
     /** PUSHF/PUSHFD/PUSHFQ: VM and RF are pushed as zero. */
-    static final class Pushf extends Insn {
+    static final class Pushf extends StackInsn {
         @Override
         void exec(Cpu c) {
             c.push(size, c.rflags() & ~(Cpu.VM | Cpu.RF));
@@ -87,7 +105,7 @@ final class Stack {
      * the EFLAGS register"): IOPL only at CPL 0, IF only when CPL <= IOPL; VM, VIP, VIF and RF are
      * never set by POPF in protected mode; a 16-bit POPF touches only the low 16 bits.
      */
-    static final class Popf extends Insn {
+    static final class Popf extends StackInsn {
         @Override
         void exec(Cpu c) {
             long v = c.pop(size);
@@ -115,7 +133,7 @@ final class Stack {
     }
 
     /** LEAVE: RSP ← RBP; pop RBP. */
-    static final class Leave extends Insn {
+    static final class Leave extends StackInsn {
         @Override
         void exec(Cpu c) {
             long oldSp = c.r[4];
@@ -131,7 +149,7 @@ final class Stack {
     }
 
     /** ENTER imm16, imm8 (frame size in {@code imm}, nesting level in {@code op}). */
-    static final class Enter extends Insn {
+    static final class Enter extends StackInsn {
         @Override
         void exec(Cpu c) {
             int level = op & 31;
@@ -158,7 +176,7 @@ final class Stack {
     }
 
     /** PUSHA/PUSHAD (legacy modes only). */
-    static final class Pusha extends Insn {
+    static final class Pusha extends StackInsn {
         @Override
         void exec(Cpu c) {
             long sp = getReg(c, 4, false, size);
@@ -169,7 +187,7 @@ final class Stack {
     }
 
     /** POPA/POPAD (legacy modes only); the stored SP is discarded. */
-    static final class Popa extends Insn {
+    static final class Popa extends StackInsn {
         @Override
         void exec(Cpu c) {
             for (int i = 7; i >= 0; i--) {

@@ -10,7 +10,7 @@ final class Unary extends Insn {
             setReg(c, rm, rmHi, size, apply(c, getReg(c, rm, rmHi, size)));
         } else {
             long addr = ea(c);
-            long v = c.mmu.read(addr, size);
+            long v = c.mmu.readForWrite(addr, size);
             c.mmu.write(addr, size, apply(c, v));
         }
     }
