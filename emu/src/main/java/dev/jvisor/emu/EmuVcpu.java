@@ -86,4 +86,15 @@ public final class EmuVcpu implements Vcpu {
     public void setMsr(int index, long value) {
         cpu.setMsr(index, value);
     }
+
+    /** Exact breakpoints and watchpoints (any number) and single-stepping. */
+    @Override
+    public void setDebug(dev.jvisor.hypervisor.DebugSettings settings) {
+        cpu.setDebug(settings);
+    }
+
+    @Override
+    public long translate(long linear) {
+        return cpu.translate(linear);
+    }
 }

@@ -38,4 +38,25 @@ public interface Vcpu {
 
     /** Writes a model-specific register. @throws HypervisorException for an MSR this vCPU lacks */
     void setMsr(int index, long value);
+
+    /**
+     * Arms breakpoints, watchpoints and single-stepping; {@link VcpuExit.Debug} reports hits.
+     * Only while the vCPU is not running.
+     *
+     * @throws HypervisorException if the back end cannot do what is asked (e.g. more hardware
+     *                             breakpoints than the CPU has)
+     */
+    default void setDebug(DebugSettings settings) {
+        if (settings.active()) {
+            throw new HypervisorException("this back end does not support guest debugging");
+        }
+    }
+
+    /**
+     * Translates a guest linear address through the vCPU's current page tables (as a debugger
+     * reading guest virtual memory must), or returns -1 if it is not mapped.
+     */
+    default long translate(long linear) {
+        throw new HypervisorException("this back end cannot translate guest addresses");
+    }
 }

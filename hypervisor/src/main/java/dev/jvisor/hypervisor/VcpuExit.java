@@ -24,6 +24,17 @@ public sealed interface VcpuExit {
     record Crashed(CrashReport report) implements VcpuExit {
     }
 
+    /**
+     * A debug event requested through {@link Vcpu#setDebug}: a breakpoint reached (RIP is at the
+     * breakpoint, not yet executed), a single step done, or a watchpoint hit (after the access).
+     *
+     * @param reason   what happened
+     * @param address  the breakpoint or watched address (for steps: the new RIP)
+     */
+    record Debug(Reason reason, long address) implements VcpuExit {
+        public enum Reason { BREAKPOINT, STEP, WATCHPOINT }
+    }
+
     Kicked KICKED = new Kicked();
     Halted HALTED = new Halted();
 }

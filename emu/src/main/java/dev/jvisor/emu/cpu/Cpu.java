@@ -1,5 +1,6 @@
 package dev.jvisor.emu.cpu;
 
+import dev.jvisor.hypervisor.DebugSettings;
 import dev.jvisor.hypervisor.DescriptorTable;
 import dev.jvisor.hypervisor.FpuState;
 import dev.jvisor.hypervisor.HypervisorException;
@@ -273,6 +274,46 @@ public final class Cpu {
     public void setWaitForStartup() {
         resetState();
         waitForSipi = true;
+    }
+
+    // --- Debugging (GDB stub) -----------------------------------------------------------------
+
+    /** Any breakpoint, watchpoint or single-step armed: the executor then runs one instruction at a time. */
+    boolean debugActive;
+    boolean singleStep;
+    long[] breakpoints = new long[0];
+    DebugSettings.Watchpoint[] watchpoints = new DebugSettings.Watchpoint[0];
+    /** Set by the MMU's slow path when an access touched a watchpoint; -1 when none. */
+    long watchHit = -1;
+    /** After a breakpoint stop, the next run executes the instruction at RIP instead of stopping again. */
+    boolean skipBreakpointAt;
+
+    /** Arms debugging; see {@link DebugSettings}. Only while the CPU is not running. */
+    public void setDebug(DebugSettings settings) {
+        singleStep = settings.singleStep();
+        breakpoints = settings.breakpoints().stream().mapToLong(Long::longValue).sorted().toArray();
+        watchpoints = settings.watchpoints().toArray(new DebugSettings.Watchpoint[0]);
+        debugActive = settings.active();
+        mmu.setWatchpoints(watchpoints);
+    }
+
+    boolean breakpointAt(long linear) {
+        return java.util.Arrays.binarySearch(breakpoints, linear) >= 0;
+    }
+
+    /**
+     * Translates a linear address with supervisor rights through the current page tables, without
+     * changing guest-visible state (CR2); -1 when it is not mapped.
+     */
+    public long translate(long linear) {
+        long savedCr2 = cr2;
+        try {
+            return mmu.translate(linear, Mmu.READ, false, false);
+        } catch (CpuException e) {
+            return -1;
+        } finally {
+            cr2 = savedCr2;
+        }
     }
 
     /** Asks the run loop to return {@code Kicked} soon (any thread). */

@@ -57,6 +57,13 @@ public final class Executor {
                     }
                     continue;
                 }
+                if (c.debugActive) {
+                    VcpuExit exit = debugStep();
+                    if (exit != null) {
+                        return exit;
+                    }
+                    continue;
+                }
                 if (c.interruptShadow) {
                     c.interruptShadow = false;
                 } else if ((c.rflagsRest & Cpu.IF) != 0 && c.env.interruptPending()) {
@@ -173,6 +180,49 @@ public final class Executor {
         return false;
     }
 
+    /**
+     * One instruction under a debugger: stop at breakpoints before executing, after watchpoint hits
+     * and after each instruction when single-stepping. While single-stepping no interrupt is
+     * delivered (as QEMU's gdbstub does by default), so a step stays in the code being debugged.
+     */
+    private VcpuExit debugStep() {
+        Cpu c = cpu;
+        long csBase = c.mode64() ? 0 : c.seg[Cpu.CS].base;
+        long linear = c.rip + csBase;
+        if (c.codeSize != 64) {
+            linear &= 0xffff_ffffL;
+        }
+        if (!c.skipBreakpointAt && c.breakpoints.length > 0 && c.breakpointAt(linear)) {
+            c.skipBreakpointAt = true;
+            return new VcpuExit.Debug(VcpuExit.Debug.Reason.BREAKPOINT, linear);
+        }
+        c.skipBreakpointAt = false;
+        if (!c.singleStep) {
+            if (c.interruptShadow) {
+                c.interruptShadow = false;
+            } else if ((c.rflagsRest & Cpu.IF) != 0 && c.env.interruptPending()) {
+                deliverInterrupt();
+                return null; // look at the handler's first instruction for breakpoints
+            }
+        }
+        c.watchHit = -1;
+        Block b;
+        try {
+            long host = c.mmu.fetchHostOffset(linear);
+            b = translator.translate(linear, host, csBase, c.codeSize, 1);
+        } catch (CpuException e) {
+            Interrupts.deliverException(c, e.vector, e.hasErrorCode, e.errorCode);
+            return c.singleStep ? new VcpuExit.Debug(VcpuExit.Debug.Reason.STEP, c.rip) : null;
+        }
+        execute(b);
+        if (c.watchHit >= 0) {
+            long hit = c.watchHit;
+            c.watchHit = -1;
+            return new VcpuExit.Debug(VcpuExit.Debug.Reason.WATCHPOINT, hit);
+        }
+        return c.singleStep ? new VcpuExit.Debug(VcpuExit.Debug.Reason.STEP, c.rip) : null;
+    }
+
     /** Executes one block at the current RIP, delivering any exception it raises. */
     private void step() {
         Cpu c = cpu;
@@ -183,6 +233,11 @@ public final class Executor {
             Interrupts.deliverException(c, e.vector, e.hasErrorCode, e.errorCode);
             return;
         }
+        execute(b);
+    }
+
+    private void execute(Block b) {
+        Cpu c = cpu;
         recentBlocks[recentIndex++ & 63] = b.linear;
         if (TRACE != null) {
             trace(b);

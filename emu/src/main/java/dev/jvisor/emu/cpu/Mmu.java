@@ -72,6 +72,8 @@ final class Mmu {
     long[] execTag;
     long[] addend;
     private TlbSet current;
+    /** Watched ranges (debugger watchpoints); pages holding them never get TLB entries. */
+    private dev.jvisor.hypervisor.DebugSettings.Watchpoint[] watches = new dev.jvisor.hypervisor.DebugSettings.Watchpoint[0];
     private final TlbSet[] sets = {supervisor, user};
     private boolean largeEntries;
 
@@ -274,6 +276,9 @@ final class Mmu {
      * (the caller then falls back to element-wise access).
      */
     long hostForRead(long va) {
+        if (watches.length != 0 && watchedPage(va)) {
+            return -1;
+        }
         int i = (int) (va >>> 12) & TLB_MASK;
         if (readTag[i] == (va & ~0xfffL)) {
             return va + addend[i];
@@ -287,6 +292,9 @@ final class Mmu {
      * or holds translated code (those writes must take the element-wise path).
      */
     long hostForWrite(long va) {
+        if (watches.length != 0 && watchedPage(va)) {
+            return -1;
+        }
         int i = (int) (va >>> 12) & TLB_MASK;
         if (writeTag[i] == (va & ~0xfffL)) {
             return va + addend[i];
@@ -319,9 +327,36 @@ final class Mmu {
         return off;
     }
 
+    // --- Watchpoints ---------------------------------------------------------------------------------
+
+    void setWatchpoints(dev.jvisor.hypervisor.DebugSettings.Watchpoint[] w) {
+        watches = w;
+        flush(false);
+    }
+
+    private boolean watchedPage(long va) {
+        for (var w : watches) {
+            if (((w.address() ^ va) & ~0xfffL) == 0 || (((w.address() + w.length() - 1) ^ va) & ~0xfffL) == 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void checkWatch(long va, int size, boolean write) {
+        for (var w : watches) {
+            if (va < w.address() + w.length() && w.address() < va + size && w.kind().matches(write)) {
+                cpu.watchHit = w.address();
+            }
+        }
+    }
+
     // --- Slow paths ------------------------------------------------------------------------------
 
     long readSlow(long va, int size) {
+        if (watches.length != 0) {
+            checkWatch(va, size, false);
+        }
         if (((va & 0xfff) + size) > 0x1000) {
             // Split across a page boundary: both halves checked before combining.
             int first = (int) (0x1000 - (va & 0xfff));
@@ -346,6 +381,9 @@ final class Mmu {
     }
 
     void writeSlow(long va, int size, long v) {
+        if (watches.length != 0) {
+            checkWatch(va, size, true);
+        }
         if (((va & 0xfff) + size) > 0x1000) {
             int first = (int) (0x1000 - (va & 0xfff));
             long pa1 = translate(va, WRITE, cpu.cpl == 3, true);
@@ -608,6 +646,9 @@ final class Mmu {
         long off = hostOffset(pa & ~0xfffL);
         if (off < 0) {
             return; // MMIO: always the slow path
+        }
+        if (watches.length != 0 && watchedPage(va)) {
+            return; // every access to a watched page takes the slow path, which checks the ranges
         }
         long page = va & ~0xfffL;
         int i = (int) (va >>> 12) & TLB_MASK;

@@ -36,6 +36,11 @@ final class Translator {
      * later one just ends the block before it (that instruction may never run).
      */
     Block translate(long linear, long hostOffset, long csBase, int codeSize) {
+        return translate(linear, hostOffset, csBase, codeSize, MAX_INSNS);
+    }
+
+    /** As {@link #translate(long, long, long, int)}, with at most {@code maxInsns} instructions. */
+    Block translate(long linear, long hostOffset, long csBase, int codeSize, int maxInsns) {
         ArrayList<Insn> list = buffer;
         list.clear();
         decoder.resetFetch();
@@ -61,7 +66,7 @@ final class Translator {
             }
             list.add(in);
             pos += in.length;
-            if (in.endsBlock() || (afterSti && MAX_INSNS > 1) || list.size() >= MAX_INSNS) {
+            if (in.endsBlock() || (afterSti && maxInsns > 1) || list.size() >= maxInsns) {
                 break;
             }
             if (in instanceof SystemInsns.Sys s && s.op == SystemInsns.STI) {
