@@ -16,7 +16,7 @@ public enum Category {
     BIT_TEST(3000, BitCases::bitTest),
     BIT_SCAN(2400, oneOf(BitCases::bitScan, BitCases::bitScan, BitCases::repBitScan, BitCases::byteSwap)),
     MOVE(4500, oneOf(MoveCases::mov, MoveCases::mov, MoveCases::extend, MoveCases::convert, MoveCases::translate,
-            MoveCases::movFromSegment)),
+            MoveCases::movFromSegment, MoveCases::movsxd32)),
     EXCHANGE(3000, oneOf(MoveCases::exchange, MoveCases::compareExchange, MoveCases::compareExchange8)),
     ADDRESS(3000, AddressCases::lea),
     CONDITION(4500, oneOf(ControlCases::cmov, ControlCases::setcc, ControlCases::jcc)),
@@ -28,6 +28,8 @@ public enum Category {
     FAULT(900, oneOf(FaultCases::undefinedOpcode, FaultCases::breakpoint, FaultCases::badAddress)),
     PAGE_EDGE(2400, oneOf(PageEdgeCases::crossingAccess, PageEdgeCases::crossingWide, PageEdgeCases::crossingPop,
             PageEdgeCases::repeatedIntoGuard, PageEdgeCases::repeatedIntoGuard)),
+    CODE(1500, oneOf(CodeCases::selfModifying, CodeCases::selfModifying, CodeCases::lengthLimit, CodeCases::branchHint,
+            CodeCases::userIretq, CodeCases::hints)),
     SEQUENCE(4500, SequenceCases::sequence);
 
     private final int defaultCount;

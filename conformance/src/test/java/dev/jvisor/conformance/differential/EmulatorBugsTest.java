@@ -13,7 +13,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * result the Intel SDM requires and native execution shows. Every test runs on both back ends: the
  * KVM run proves the expectation on real hardware (skipped without /dev/kvm), the emulator run
  * fails until the bug is fixed, and stays as a regression test afterwards. {@link KnownEmulatorBug}
- * keeps the open ones out of the random runs meanwhile. (MOVZX/MOVSX into SP/BP/SI/DI is fixed.)
+ * keeps the open ones out of the random runs meanwhile.
  */
 class EmulatorBugsTest {
     private static final int UD = 6, SS = 12;
@@ -160,5 +160,26 @@ class EmulatorBugsTest {
         CaseResult r = SingleCase.of("cmpxchg8b [rbx]", a -> a.cmpxchg8b(Mem.at(RBX))).reg(RBX, guard).run(backend);
         assertThat(r.vector()).as("exception vector").isEqualTo(14);
         assertThat(r.errorCode()).as("#PF error code").isEqualTo(0x6);
+    }
+
+    /**
+     * Only RSP and RBP as base register make an access a stack access (SDM Vol. 1 §3.7.4.1); R12 and
+     * R13 share their low three encoding bits but use DS, so a non-canonical [R13] raises #GP(0),
+     * not #SS(0) (bytes 4D 89 6D 00: mov [r13], r13).
+     */
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void nonCanonicalAccessThroughR13IsNotAStackAccess(Backend backend) {
+        CaseResult r = SingleCase.of("mov [r13], r13", a -> a.mov(Mem.at(R13), R13)).reg(R13, 0x1234_0000_0000_0e3bL).run(backend);
+        assertThat(r.vector()).as("exception vector").isEqualTo(13);
+        assertThat(r.errorCode()).as("error code").isZero();
+    }
+
+    /** The same for an R12 base, encoded through a SIB byte like RSP (bytes 49 8B 04 24: mov rax, [r12]). */
+    @ParameterizedTest
+    @EnumSource(Backend.class)
+    void nonCanonicalAccessThroughR12IsNotAStackAccess(Backend backend) {
+        CaseResult r = SingleCase.of("mov rax, [r12]", a -> a.mov(RAX, Mem.at(R12))).reg(R12, 0x8000_0000_0000_0000L).run(backend);
+        assertThat(r.vector()).as("exception vector").isEqualTo(13);
     }
 }

@@ -26,10 +26,16 @@ final class FaultCases {
         // With RSP pointing nowhere, the nested KVM sometimes handles a fault by emulating the
         // instruction in the host; cases that fault keep RSP a valid stack pointer.
         b.useStack();
-        switch (b.random().nextInt(4)) {
+        switch (b.random().nextInt(5)) {
             case 0 -> {
                 b.form("ud2");
                 b.step("ud2", a -> a.ud2());
+            }
+            case 4 -> {
+                // UD1 (0F B9 /r) and UD0 (0F FF) are reserved undefined opcodes too (SDM Vol. 2B UD).
+                boolean ud1 = b.oneIn(2);
+                b.form(ud1 ? "ud1" : "ud0");
+                b.step(ud1 ? "ud1 eax, ecx" : "ud0", a -> a.db(0x0f, ud1 ? 0xb9 : 0xff, 0xc1));
             }
             case 1 -> {
                 int op = INVALID_IN_64[b.random().nextInt(INVALID_IN_64.length)];

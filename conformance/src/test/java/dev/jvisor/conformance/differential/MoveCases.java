@@ -93,6 +93,14 @@ final class MoveCases {
         b.step("mov " + t(d) + ", " + s.name().toLowerCase(), a -> a.mov(d, s));
     }
 
+    /** MOVSXD r32, r/m32 without REX.W (63 /r): a plain 32-bit move, zero-extended (SDM Vol. 2B MOVSX/MOVSXD). */
+    static void movsxd32(CaseBuilder b) {
+        Reg d = b.reg(32);
+        Operand s = regOrMem(b, 32, 3);
+        b.form("movsxd r32, " + kind(s, 32));
+        b.step("movsxd " + t(d) + ", " + t(s), a -> a.modrmInstruction(0, false, new int[]{0x63}, d.code(), s, 0, 0));
+    }
+
     /** MOVZX/MOVSX from r/m8 or r/m16, and MOVSXD r64, r/m32. */
     static void extend(CaseBuilder b) {
         boolean signed = b.oneIn(2);

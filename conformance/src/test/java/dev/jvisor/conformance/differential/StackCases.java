@@ -37,6 +37,21 @@ final class StackCases {
             }
             case 2 -> {
                 long imm = b.oneIn(2) ? (byte) b.value(8) : b.value(32);
+                if (bits == 16) {
+                    // 66 6A ib / 66 68 iw: a 16-bit push of the immediate.
+                    long imm16 = (short) imm;
+                    boolean short8 = imm16 == (byte) imm16;
+                    b.form("push imm" + (short8 ? 8 : 16) + " (16-bit)");
+                    b.step("push word " + hex(imm16), a -> {
+                        a.db(0x66, short8 ? 0x6a : 0x68);
+                        if (short8) {
+                            a.db((int) imm16 & 0xff);
+                        } else {
+                            a.dw((int) imm16 & 0xffff);
+                        }
+                    });
+                    return;
+                }
                 b.form("push imm" + (imm == (byte) imm ? 8 : 32));
                 b.step("push " + hex(imm), a -> a.push(imm));
             }
