@@ -82,6 +82,23 @@ public final class VirtualMachine implements AutoCloseable, PowerControl {
         return ops;
     }
 
+    /**
+     * CPU time the vCPU threads have used so far, in nanoseconds (the JVM's ThreadMXBean; threads
+     * that have ended no longer count). For benchmarks: with the emulator this is the cost of
+     * running guest code, including the device accesses handled on vCPU threads.
+     */
+    public synchronized long vcpuCpuNanos() {
+        java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+        long total = 0;
+        for (Thread t : threads) {
+            long ns = mx.getThreadCpuTime(t.threadId());
+            if (ns > 0) {
+                total += ns;
+            }
+        }
+        return total;
+    }
+
     /** Starts one thread per vCPU. */
     public synchronized void start() {
         if (started) {
