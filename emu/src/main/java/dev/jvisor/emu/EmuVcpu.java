@@ -93,6 +93,16 @@ public final class EmuVcpu implements Vcpu {
         cpu.setDebug(settings);
     }
 
+    /** Installs a tracer for {@code --trace} (null removes it); only while the vCPU is not running. */
+    public void setTracer(dev.jvisor.emu.cpu.ExecutionTracer tracer) {
+        cpu.setTracer(tracer);
+    }
+
+    /** A read-only view of the CPU state (tracers, debuggers). */
+    public dev.jvisor.emu.cpu.CpuView view() {
+        return cpu;
+    }
+
     @Override
     public long translate(long linear) {
         return cpu.translate(linear);

@@ -20,7 +20,7 @@ import dev.jvisor.memory.GuestMemory;
  * operand size, operands and result, and the six status flags are computed only when something reads
  * them. The other RFLAGS bits live eagerly in {@link #rflagsRest}.
  */
-public final class Cpu {
+public final class Cpu implements CpuView {
     /** Segment register indices in encoding order (Intel SDM Vol. 2 §3.1.1.2 "Sreg"). */
     public static final int ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5;
     /** MAXPHYADDR as CPUID reports it. */
@@ -158,12 +158,64 @@ public final class Cpu {
         updateMode();
     }
 
+    @Override
     public int index() {
         return index;
     }
 
+    @Override
     public long instructions() {
         return instructions;
+    }
+
+    @Override
+    public long register(int n) {
+        return r[n];
+    }
+
+    @Override
+    public long rip() {
+        return rip;
+    }
+
+    @Override
+    public int cpl() {
+        return cpl;
+    }
+
+    @Override
+    public int codeSize() {
+        return codeSize;
+    }
+
+    @Override
+    public long cr3() {
+        return cr3;
+    }
+
+    @Override
+    public byte[] readLinear(long linear, int length) {
+        byte[] out = new byte[length];
+        for (int i = 0; i < length; i++) {
+            long pa = translate(linear + i);
+            if (pa < 0) {
+                return null;
+            }
+            long off = mmu.hostOffset(pa);
+            if (off < 0) {
+                return null;
+            }
+            out[i] = mmu.ram.get(java.lang.foreign.ValueLayout.JAVA_BYTE, off);
+        }
+        return out;
+    }
+
+    /** The tracer, or null (the default: no tracing overhead). */
+    ExecutionTracer tracer;
+
+    /** Installs a tracer (null removes it). Only while the CPU is not running. */
+    public void setTracer(ExecutionTracer tracer) {
+        this.tracer = tracer;
     }
 
     // --- State import and export (the back end's Vcpu accessors) --------------------------------------
@@ -374,6 +426,7 @@ public final class Cpu {
     // --- Flags -----------------------------------------------------------------------------------
 
     /** The full RFLAGS value. */
+    @Override
     public long rflags() {
         return rflagsRest | Flags.status(this);
     }

@@ -57,7 +57,7 @@ public final class Executor {
                     }
                     continue;
                 }
-                if (c.debugActive) {
+                if (c.debugActive || (c.tracer != null && c.tracer.wantsInstructions())) {
                     VcpuExit exit = debugStep();
                     if (exit != null) {
                         return exit;
@@ -84,6 +84,9 @@ public final class Executor {
     private void deliverInterrupt() {
         interruptsDelivered++;
         int vector = cpu.env.acknowledgeInterrupt();
+        if (vector >= 0 && cpu.tracer != null) {
+            cpu.tracer.interrupt(cpu, vector, cpu.rip);
+        }
         if (vector >= 0) {
             Interrupts.deliverExternal(cpu, vector);
         }
@@ -206,6 +209,9 @@ public final class Executor {
             }
         }
         c.watchHit = -1;
+        if (c.tracer != null && c.tracer.wantsInstructions()) {
+            c.tracer.instruction(c, linear);
+        }
         Block b;
         try {
             long host = c.mmu.fetchHostOffset(linear);
@@ -239,9 +245,6 @@ public final class Executor {
     private void execute(Block b) {
         Cpu c = cpu;
         recentBlocks[recentIndex++ & 63] = b.linear;
-        if (TRACE != null) {
-            trace(b);
-        }
         Insn[] insns = b.insns;
         int n = insns.length - 1;
         int i = 0;
@@ -295,29 +298,6 @@ public final class Executor {
         }
         jumpCache[j] = b;
         return b;
-    }
-
-    private static final java.io.PrintWriter TRACE = openTrace();
-
-    private static java.io.PrintWriter openTrace() {
-        String file = System.getProperty("jvisor.emu.trace");
-        if (file == null) {
-            return null;
-        }
-        try {
-            java.io.PrintWriter w = new java.io.PrintWriter(new java.io.BufferedWriter(
-                    new java.io.FileWriter(file), 1 << 20));
-            Runtime.getRuntime().addShutdownHook(new Thread(w::flush));
-            return w;
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot open the trace file " + file, e);
-        }
-    }
-
-    private void trace(Block b) {
-        Cpu c = cpu;
-        TRACE.printf("%016x rax=%x rbx=%x rcx=%x rdx=%x rsi=%x rdi=%x rsp=%x rbp=%x fl=%x%n", b.linear, c.r[0], c.r[3],
-                c.r[1], c.r[2], c.r[6], c.r[7], c.r[4], c.r[5], c.rflags());
     }
 
     /** The last blocks run, oldest first, as hex linear addresses. */

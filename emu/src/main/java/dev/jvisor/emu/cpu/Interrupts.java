@@ -32,6 +32,9 @@ final class Interrupts {
      */
     static void deliverException(Cpu c, int vector, boolean hasError, int error) {
         long rip = c.rip;
+        if (c.tracer != null) {
+            c.tracer.exception(c, vector, hasError ? error : -1, rip, c.cr2);
+        }
         try {
             deliver(c, vector, EXCEPTION, hasError, error, rip);
         } catch (CpuException second) {

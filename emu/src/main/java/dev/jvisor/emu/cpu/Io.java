@@ -40,6 +40,9 @@ final class Io {
             int port = imm >= 0 ? (int) imm : (int) (c.r[2] & 0xffff);
             checkPort(c, port, size);
             long v = c.env.pioRead(port, size);
+            if (c.tracer != null) {
+                c.tracer.port(c, false, port, size, v);
+            }
             setReg(c, 0, false, size, v);
         }
     }
@@ -50,6 +53,9 @@ final class Io {
         void exec(Cpu c) {
             int port = imm >= 0 ? (int) imm : (int) (c.r[2] & 0xffff);
             checkPort(c, port, size);
+            if (c.tracer != null) {
+                c.tracer.port(c, true, port, size, c.r[0] & mask(size));
+            }
             c.env.pioWrite(port, size, c.r[0] & mask(size));
         }
 

@@ -117,7 +117,11 @@ final class Mmu {
                 default -> ram.get(U64, off);
             };
         }
-        return cpu.env.mmioRead(pa, size);
+        long v = cpu.env.mmioRead(pa, size);
+        if (cpu.tracer != null) {
+            cpu.tracer.mmio(cpu, false, pa, size, v);
+        }
+        return v;
     }
 
     void physWrite(long pa, int size, long v) {
@@ -134,6 +138,9 @@ final class Mmu {
                 default -> ram.set(U64, off, v);
             }
             return;
+        }
+        if (cpu.tracer != null) {
+            cpu.tracer.mmio(cpu, true, pa, size, v);
         }
         cpu.env.mmioWrite(pa, size, v);
     }

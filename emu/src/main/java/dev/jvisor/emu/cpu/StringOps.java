@@ -122,12 +122,18 @@ final class StringOps {
                     m.probeWrite(addr, size);
                     Io.checkPort(c, (int) (c.r[2] & 0xffff), size);
                     long v = c.env.pioRead((int) (c.r[2] & 0xffff), size);
+                    if (c.tracer != null) {
+                        c.tracer.port(c, false, (int) (c.r[2] & 0xffff), size, v);
+                    }
                     m.write(addr, size, v);
                     advance(c, 1, false, true);
                 }
                 default -> { // OUTS
                     long v = m.read(src(c), size);
                     Io.checkPort(c, (int) (c.r[2] & 0xffff), size);
+                    if (c.tracer != null) {
+                        c.tracer.port(c, true, (int) (c.r[2] & 0xffff), size, v);
+                    }
                     c.env.pioWrite((int) (c.r[2] & 0xffff), size, v);
                     advance(c, 1, true, false);
                 }

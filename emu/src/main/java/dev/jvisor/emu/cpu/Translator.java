@@ -12,11 +12,8 @@ import java.util.ArrayList;
  * honours it.
  */
 final class Translator {
-    /**
-     * Instructions per block; 1 under {@code -Djvisor.emu.trace=FILE} so the trace has one line
-     * per instruction, like QEMU's {@code -singlestep -d exec}.
-     */
-    static final int MAX_INSNS = System.getProperty("jvisor.emu.trace") != null ? 1 : 64;
+    /** Instructions per block at most. */
+    static final int MAX_INSNS = 64;
 
     private final Cpu cpu;
     private final Decoder decoder;
