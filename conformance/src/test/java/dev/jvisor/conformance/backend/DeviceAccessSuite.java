@@ -230,6 +230,27 @@ abstract class DeviceAccessSuite extends BackendSuite {
         }
     }
 
+    /**
+     * HLT with interrupts disabled ends the run: the emulator returns {@code Halted} at once (nothing
+     * can wake the CPU), KVM with its in-kernel irqchip waits in KVM_RUN until the kick. Either way
+     * RIP is past the HLT.
+     */
+    @Test
+    void haltWithInterruptsDisabledEndsTheRun() {
+        Asm a = new Asm(64, TinyGuest.CODE);
+        a.cli().hlt();
+        long afterHlt = a.address();
+        exit(a, 1);
+        try (GuestVm vm = boot(TinyGuest.longMode().load(a))) {
+            GuestVm.later(Duration.ofMillis(200), vm.vcpu()::kick);
+            GuestVm.Run run = vm.run(WATCHDOG);
+            assertThat(run.watchdogFired()).isFalse();
+            assertThat(run.exit()).isIn(VcpuExit.HALTED, VcpuExit.KICKED);
+            assertThat(vm.vcpu().getRegisters().rip()).isEqualTo(afterHlt);
+            assertThat(vm.machine().exitValue(0)).isNull();
+        }
+    }
+
     /** A kick stops a guest that never exits by itself; the next run() continues where it stopped. */
     @Test
     void kickStopsASpinningGuestWhichThenResumes() {

@@ -1,7 +1,7 @@
 package dev.jvisor.conformance.differential;
 
 /**
- * Short random sequences (2 to 6 instructions) mixing the families whose undefined flags do not
+ * Short random sequences (2 to 8 instructions) mixing the families whose undefined flags do not
  * depend on runtime values, so that lazily evaluated flags, partial-register merges and
  * flag consumers meet each other as they do in compiled code. A step that would read a flag an
  * earlier step left undefined is refused and redrawn (see {@link CaseBuilder#step}).
@@ -19,7 +19,7 @@ final class SequenceCases {
 
     static void sequence(CaseBuilder b) {
         b.sequenceMode();
-        int length = 2 + b.random().nextInt(5);
+        int length = 2 + b.random().nextInt(7);
         for (int i = 0; i < length; i++) {
             drawStep(b);
         }
