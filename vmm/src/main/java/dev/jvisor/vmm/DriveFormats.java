@@ -36,6 +36,8 @@ public final class DriveFormats {
             probed = DiskImages.probe(file);
         } catch (java.nio.file.NoSuchFileException e) {
             throw new VmException("drive " + file + " does not exist");
+        } catch (dev.jvisor.io.disk.ImageLockedException e) {
+            throw new VmException("drive " + file + " is in use by another VM (locked)");
         } catch (IOException e) {
             throw new VmException("cannot read drive " + file + ": " + e.getMessage(), e);
         }

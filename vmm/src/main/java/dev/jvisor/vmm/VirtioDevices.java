@@ -21,6 +21,7 @@ import dev.jvisor.virtio.net.NetOptions;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -69,6 +70,7 @@ public final class VirtioDevices implements AutoCloseable {
      * @param switches the process's named switches, for {@code switch=NAME} interfaces
      */
     public static VirtioDevices open(VmConfig config, SwitchRegistry switches) throws VmException {
+        requireDistinctFiles(config.drives());
         List<Drive> drives = new ArrayList<>();
         List<Nic> nics = new ArrayList<>();
         try {
@@ -85,6 +87,22 @@ public final class VirtioDevices implements AutoCloseable {
         } catch (VmException | RuntimeException e) {
             new VirtioDevices(drives, nics, false).close();
             throw e;
+        }
+    }
+
+    /** One file behind two drives would be two caches of one disk: refused, whatever the modes. */
+    private static void requireDistinctFiles(List<DriveConfig> drives) throws VmException {
+        java.util.Set<Path> seen = new java.util.HashSet<>();
+        for (DriveConfig d : drives) {
+            Path real = d.file().toAbsolutePath().normalize();
+            try {
+                real = d.file().toRealPath();
+            } catch (IOException e) {
+                // missing or unreadable: opening it will say so
+            }
+            if (!seen.add(real)) {
+                throw new VmException("drive " + d.file() + " is given twice");
+            }
         }
     }
 

@@ -128,6 +128,10 @@ public final class VirtualMachine implements AutoCloseable, PowerControl {
                             "vCPU " + vcpu.index() + " halted with interrupts disabled"));
                     case VcpuExit.Shutdown s -> stop(new ExitReason.GuestShutdown(s.detail()));
                     case VcpuExit.Crashed c -> stop(new ExitReason.Crashed(vcpu.index(), c.report()));
+                    case VcpuExit.Debug d -> {
+                        // Only a debugger that called Vcpu.setDebug gets these, and none is attached
+                        // through this class yet: carry on as if nothing happened.
+                    }
                 }
             }
         } catch (RuntimeException | Error e) {

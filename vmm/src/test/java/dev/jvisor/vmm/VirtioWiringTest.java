@@ -111,6 +111,14 @@ class VirtioWiringTest {
     }
 
     @Test
+    void theSameFileMayNotBackTwoDrives() throws Exception {
+        Path disk = image("disk.qcow2", DiskFormat.QCOW2);
+        VmConfig twice = base.withDrives(List.of(DriveConfig.readOnly(disk, Optional.empty()),
+                DriveConfig.readOnly(dir.resolve(".").resolve("disk.qcow2"), Optional.empty())));
+        assertThatThrownBy(() -> build(twice, new SwitchRegistry())).hasMessageEndingWith("is given twice");
+    }
+
+    @Test
     void aFailingDriveReleasesTheDrivesOpenedBeforeIt() throws Exception {
         Path good = image("good.raw", DiskFormat.RAW);
         Path missing = dir.resolve("missing.raw");
