@@ -37,6 +37,15 @@ abstract class CpuModeSuite extends BackendSuite {
         return true;
     }
 
+    /**
+     * Whether IRET works in 32-bit protected mode on this back end. It does architecturally; the
+     * software-nested KVM runs 32-bit code in the host kernel's instruction emulator, which
+     * implements IRET for real mode only and stops with an internal error otherwise.
+     */
+    protected boolean protectedModeIretWorks() {
+        return true;
+    }
+
     /** Real mode → protected mode → long mode, as a boot loader does it (SDM Vol. 3A §9.9 and §10.8.5). */
     @Test
     void realModeSwitchesToProtectedThenLongMode() {
@@ -169,6 +178,35 @@ abstract class CpuModeSuite extends BackendSuite {
                     (long) TinyGuest.KERNEL_CS64, low(a, afterInt3), userCs, userDs,
                     5L, SUPERVISOR + 0x40, low(a, userRead),
                     low(a, afterPf), userCs);
+        }
+    }
+
+    /**
+     * IRETD to CPL3 in 32-bit protected mode, and back to CPL0 through a #UD: the CPU switches to
+     * SS0:ESP0 from the TSS and pushes the user SS, ESP, EFLAGS, CS and EIP (SDM Vol. 3A §6.12.1).
+     */
+    @Test
+    void iretdToUserModeAndBackInProtectedMode() {
+        assumeTrue(protectedModeIretWorks(), "IRET in protected mode does not run on this back end's host");
+        Asm a = new Asm(32, TinyGuest.CODE);
+        Label user = a.newLabel("user");
+        Label ud = a.newLabel("ud");
+        long userStack = 0x60000;
+        a.push(TinyGuest.USER_DS).push(userStack).push(0x2).push(TinyGuest.USER_CS32).mov(EAX, user).push(EAX).iretd();
+        a.bind(user).mov(AX, SegReg.CS).movzx(EAX, AX).out(REPORT32, EAX);
+        Label fault = a.here();
+        a.ud2();
+        a.bind(ud).mov(EAX, Mem.at(ESP)).out(REPORT32, EAX)          // EIP
+                .mov(EAX, Mem.at(ESP, 4)).out(REPORT32, EAX)             // CS
+                .mov(EAX, Mem.at(ESP, 12)).out(REPORT32, EAX)            // ESP
+                .mov(EAX, Mem.at(ESP, 16)).out(REPORT32, EAX)            // SS
+                .mov(EAX, ESP).out(REPORT32, EAX);                        // kernel ESP after the 5-word frame
+        exit(a, 0x32);
+        TinyGuest guest = TinyGuest.protectedMode().load(a).allowUserPorts(REPORT32, 4)
+                .interruptGate(6, a.addressOf(ud));
+        try (GuestVm vm = bootAndRun(guest)) {
+            assertThat(vm.machine().outs(REPORT32)).containsExactly((long) TinyGuest.USER_CS32, low(a, fault),
+                    (long) TinyGuest.USER_CS32, userStack, (long) TinyGuest.USER_DS, TinyGuest.KERNEL_STACK_TOP - 20);
         }
     }
 
