@@ -39,7 +39,8 @@ enum Ioctl {
     KVM_GET_XSAVE(0x9000aea4L),
     KVM_SET_XSAVE(0x5000aea5L),
     KVM_GET_MP_STATE(0x8004ae98L),
-    KVM_SET_MP_STATE(0x4004ae99L);
+    KVM_SET_MP_STATE(0x4004ae99L),
+    KVM_SET_GUEST_DEBUG(0x4048ae9bL);
 
     final long number;
 

@@ -127,6 +127,12 @@ final class KvmStructs {
             JAVA_BYTE.withName("writeable"), JAVA_BYTE.withName("usermode"), sequenceLayout(5, JAVA_BYTE).withName("pad"))
             .withName("kvm_translation");
 
+    /** struct kvm_guest_debug (x86's kvm_guest_debug_arch is debugreg[8], DR0-DR7). */
+    static final StructLayout GUEST_DEBUG = structLayout(
+            JAVA_INT.withName("control"), JAVA_INT.withName("pad"),
+            structLayout(sequenceLayout(8, JAVA_LONG).withName("debugreg")).withName("arch")).withName("kvm_guest_debug");
+    static final long GUEST_DEBUG_DEBUGREG = offset(GUEST_DEBUG, "arch", "debugreg");
+
     /** struct kvm_mp_state. */
     static final StructLayout MP_STATE = structLayout(JAVA_INT.withName("mp_state")).withName("kvm_mp_state");
 
@@ -149,6 +155,9 @@ final class KvmStructs {
                             JAVA_INT.withName("count"), JAVA_LONG.withName("data_offset")).withName("io"),
                     structLayout(JAVA_LONG.withName("phys_addr"), sequenceLayout(8, JAVA_BYTE).withName("data"),
                             JAVA_INT.withName("len"), JAVA_BYTE.withName("is_write"), paddingLayout(3)).withName("mmio"),
+                    structLayout(structLayout(JAVA_INT.withName("exception"), JAVA_INT.withName("pad"),
+                            JAVA_LONG.withName("pc"), JAVA_LONG.withName("dr6"), JAVA_LONG.withName("dr7")).withName("arch"))
+                            .withName("debug"),
                     structLayout(JAVA_INT.withName("suberror"), JAVA_INT.withName("ndata"),
                             sequenceLayout(16, JAVA_LONG).withName("data")).withName("internal"),
                     structLayout(JAVA_INT.withName("type"), JAVA_INT.withName("ndata"),
@@ -174,5 +183,8 @@ final class KvmStructs {
     static final long RUN_INTERNAL_SUBERROR = offset(RUN, "exit", "internal", "suberror");
     static final long RUN_INTERNAL_NDATA = offset(RUN, "exit", "internal", "ndata");
     static final long RUN_INTERNAL_DATA = offset(RUN, "exit", "internal", "data");
+    static final long RUN_DEBUG_EXCEPTION = offset(RUN, "exit", "debug", "arch", "exception");
+    static final long RUN_DEBUG_PC = offset(RUN, "exit", "debug", "arch", "pc");
+    static final long RUN_DEBUG_DR6 = offset(RUN, "exit", "debug", "arch", "dr6");
     static final long RUN_SYSTEM_EVENT_TYPE = offset(RUN, "exit", "system_event", "type");
 }

@@ -6,6 +6,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
+import dev.jvisor.hypervisor.DebugSettings;
 import dev.jvisor.hypervisor.FpuState;
 import dev.jvisor.hypervisor.HypervisorException;
 import dev.jvisor.hypervisor.Registers;
@@ -15,6 +16,7 @@ import dev.jvisor.hypervisor.VcpuExit;
 import dev.jvisor.hypervisor.VmOps;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -48,6 +50,12 @@ public final class KvmVcpu implements Vcpu {
     private boolean closed;
     private long runningThread;
     private long exits;
+    /** The armed guest-debug state (breakpoints, watchpoints, single-step); see {@link #setDebug}. */
+    private volatile KvmDebugRegisters debug = KvmDebugRegisters.of(DebugSettings.NONE);
+    private volatile DebugSettings debugSettings = DebugSettings.NONE;
+    /** Set by a breakpoint exit: the next run() executes the instruction at RIP instead of stopping again. */
+    private boolean resumeOverBreakpoint;
+    private long breakpointAddress;
 
     KvmVcpu(KvmVm vm, int index, NativeFd fd, long mmapSize, VmOps ops) {
         this.vm = vm;
@@ -98,6 +106,13 @@ public final class KvmVcpu implements Vcpu {
             running = true;
         }
         try {
+            if (resumeOverBreakpoint) {
+                resumeOverBreakpoint = false;
+                VcpuExit exit = stepOverBreakpoint();
+                if (exit != null) {
+                    return exit;
+                }
+            }
             return loop();
         } finally {
             synchronized (kickLock) {
@@ -204,6 +219,7 @@ public final class KvmVcpu implements Vcpu {
     private VcpuExit lifecycleExit(int reason) {
         return switch (reason) {
             case EXIT_HLT -> VcpuExit.HALTED;
+            case EXIT_DEBUG -> debugExit();
             case EXIT_INTR -> null;
             case EXIT_SHUTDOWN -> new VcpuExit.Shutdown(CrashDetails.shutdown(this));
             case EXIT_FAIL_ENTRY -> new VcpuExit.Crashed(CrashDetails.failEntry(this, run.get(JAVA_LONG, RUN_FAIL_ENTRY_REASON),
@@ -214,6 +230,81 @@ public final class KvmVcpu implements Vcpu {
                     run.get(JAVA_INT, RUN_EX_ERROR_CODE)));
             default -> new VcpuExit.Crashed(CrashDetails.unexpected(this, reason, run.get(JAVA_LONG, RUN_HW_EXIT_REASON)));
         };
+    }
+
+    /** KVM_EXIT_DEBUG: what it reports, or null (re-enter) for a #DB that matches nothing armed. */
+    private VcpuExit debugExit() {
+        VcpuExit.Debug d = debug.decode(run.get(JAVA_INT, RUN_DEBUG_EXCEPTION), run.get(JAVA_LONG, RUN_DEBUG_PC),
+                run.get(JAVA_LONG, RUN_DEBUG_DR6));
+        if (d != null && d.reason() == VcpuExit.Debug.Reason.BREAKPOINT) {
+            resumeOverBreakpoint = true;
+            breakpointAddress = d.address();
+        }
+        return d;
+    }
+
+    /**
+     * Executes the instruction at a breakpoint just reported, so that resuming does not stop at it
+     * again: one single step with that breakpoint disarmed, then the full settings again. (RFLAGS.RF
+     * would do this on hardware, SDM Vol. 3B §18.3.1.1, but this host's KVM emulates CPL0 code and
+     * its emulator ignores RF.)
+     *
+     * @return the exit to report, or null to go on running
+     */
+    private VcpuExit stepOverBreakpoint() {
+        DebugSettings armed = debugSettings;
+        List<Long> others = armed.breakpoints().stream().filter(b -> b != breakpointAddress).toList();
+        applyDebug(new DebugSettings(true, others, armed.watchpoints()));
+        VcpuExit exit;
+        try {
+            exit = loop();
+        } finally {
+            applyDebug(armed);
+        }
+        if (exit == VcpuExit.KICKED) {
+            resumeOverBreakpoint = true; // the instruction may not have run yet
+            return exit;
+        }
+        if (exit instanceof VcpuExit.Debug d && d.reason() == VcpuExit.Debug.Reason.STEP && !armed.singleStep()) {
+            return null;
+        }
+        return exit;
+    }
+
+    /**
+     * Arms breakpoints, watchpoints and single-stepping with KVM_SET_GUEST_DEBUG and the four
+     * hardware debug registers (see {@link KvmDebugRegisters}). Breakpoints are instruction
+     * breakpoints in DR0-DR3, never int3 patches: this host's KVM cannot execute int3 at CPL0
+     * (PLATFORM.md). While single-stepping, interrupts are held back (KVM_GUESTDBG_BLOCKIRQ where
+     * the kernel has it) so that a step stays in the code being debugged, as on the emulator.
+     *
+     * @throws HypervisorException if the settings need more than four debug registers or KVM
+     *                             refuses them
+     */
+    @Override
+    public void setDebug(DebugSettings settings) {
+        applyDebug(settings);
+        debugSettings = settings;
+        if (!settings.active()) {
+            resumeOverBreakpoint = false;
+        }
+    }
+
+    private void applyDebug(DebugSettings settings) {
+        KvmDebugRegisters regs = KvmDebugRegisters.of(settings);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(GUEST_DEBUG);
+            s.set(JAVA_INT, 0, regs.control());
+            for (int i = 0; i < 8; i++) {
+                s.set(JAVA_LONG, GUEST_DEBUG_DEBUGREG + i * 8L, regs.debugRegister(i));
+            }
+            if (fd.tryIoctl(Ioctl.KVM_SET_GUEST_DEBUG, s) < 0) {
+                // Kernels before 5.16 reject KVM_GUESTDBG_BLOCKIRQ; step without it there.
+                s.set(JAVA_INT, 0, regs.controlWithoutBlockIrq());
+                fd.ioctl(Ioctl.KVM_SET_GUEST_DEBUG, s, context());
+            }
+        }
+        debug = regs;
     }
 
     /**
@@ -392,6 +483,7 @@ public final class KvmVcpu implements Vcpu {
     }
 
     /** The guest-physical address of linear address {@code linear} in the current mode, or -1. */
+    @Override
     public long translate(long linear) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment s = a.allocate(TRANSLATION);
@@ -409,7 +501,7 @@ public final class KvmVcpu implements Vcpu {
         return fd;
     }
 
-    void setCpuid(java.util.List<CpuidTable.Entry> entries) {
+    void setCpuid(List<CpuidTable.Entry> entries) {
         try (Arena a = Arena.ofConfined()) {
             fd.ioctl(Ioctl.KVM_SET_CPUID2, CpuidTable.toStruct(a, entries), context());
         }

@@ -49,6 +49,9 @@ class KvmLayoutTest {
         RUN_FIELDS.put("RUN_INTERNAL_NDATA", "internal.ndata");
         RUN_FIELDS.put("RUN_INTERNAL_DATA", "internal.data");
         RUN_FIELDS.put("RUN_SYSTEM_EVENT_TYPE", "system_event.type");
+        RUN_FIELDS.put("RUN_DEBUG_EXCEPTION", "debug.arch.exception");
+        RUN_FIELDS.put("RUN_DEBUG_PC", "debug.arch.pc");
+        RUN_FIELDS.put("RUN_DEBUG_DR6", "debug.arch.dr6");
     }
 
     @Test
