@@ -23,7 +23,10 @@ sealed interface Entry {
     int INTEL_ORDER = 1 << 9; // operands printed in Intel order (ENTER)
     int XMM_SCALAR = 1 << 10; // VEX 3-operand form only for registers (VMOVSS/VMOVSD)
     int NO_VVVV = 1 << 11; // VEX.vvvv must be 1111b
-    int W_IGNORED = 1 << 12; // REX.W never changes this instruction (objdump still counts it used)
+    int LOCKABLE = 1 << 12; // takes LOCK, and with it the HLE prefixes XACQUIRE/XRELEASE (F2/F3)
+    int HLE_ALWAYS = 1 << 13; // XCHG: F2/F3 are XACQUIRE/XRELEASE even without LOCK
+    int HLE_RELEASE = 1 << 14; // MOV to memory: F3 is XRELEASE (SDM Vol. 1 §16.3.3)
+    int KEEP_PREFIX = 1 << 15; // reached through a 66/F2/F3 column, yet the prefix keeps its usual meaning
 
     /** An encoding that is not an instruction: objdump prints {@code (bad)}. */
     record Bad() implements Entry {

@@ -43,6 +43,8 @@ final class InstructionDecoder {
     boolean vexL;
     boolean vexW;
     int vexRegister;
+    /** VEX.vvvv decoded (0 means the field is 1111b, "no register"). */
+    int vexVvvv;
 
     // ModRM
     boolean hasModrm;
@@ -106,6 +108,9 @@ final class InstructionDecoder {
         }
         if (opsizeFromRexW) {
             prefixes.rex(Prefixes.REX_W);
+            if (prefixes.opsize && prefixes.mandatory != 0x66) {
+                prefixes.opsizeUsed = true; // objdump counts 66 as consulted even when REX.W wins
+            }
         }
         return opsizeValue;
     }
@@ -138,7 +143,7 @@ final class InstructionDecoder {
     /** Whether the FWAIT at {@code at} merges into an x87 instruction that follows it. */
     private boolean fwaitPrefix(int at) {
         int i = at + 1;
-        while (peek(i) == 0x9b) {
+        while (peek(i) == 0x9b || isPrefix(peek(i))) {
             i++;
         }
         int b = peek(i);
@@ -159,7 +164,7 @@ final class InstructionDecoder {
             prefixes.add(b);
             pos++;
             boolean rex = mode == 64 && b >= 0x40 && b <= 0x4f;
-            if ((rex && isPrefix(peek(pos))) || prefixes.count == MAX_PREFIXES) {
+            if ((rex && (isPrefix(peek(pos)) || peek(pos) == 0x9b)) || prefixes.count == MAX_PREFIXES) {
                 // objdump ends the instruction at a REX prefix that another prefix follows.
                 return new DecodedInstruction(address, pos - start, prefixes.unusedNames(true).trim());
             }
@@ -177,8 +182,14 @@ final class InstructionDecoder {
             readModrm();
         }
         Entry resolved = resolve(entry);
-        if (!(resolved instanceof Op found) || !validInMode(found) || (vex && !vexCapable(found))) {
+        if (vex && (!(resolved instanceof Op found) || !vexCapable(found) || !vexFieldsValid(found))) {
             return bad(opcodeEnd);
+        }
+        if (!(resolved instanceof Op found) || !validInMode(found) || (!vex && vexOnly(found))) {
+            return bad(opcodeEnd);
+        }
+        if (!vex && found.has(Entry.KEEP_PREFIX)) {
+            prefixes.mandatory = 0; // e.g. 66 on BSF is an operand-size prefix, F3 on a hint NOP is unused
         }
         op = found;
         try {
@@ -230,14 +241,13 @@ final class InstructionDecoder {
             b2 = next();
             vexW = (b2 & 0x80) != 0;
         }
-        if (prefixes.rex != 0 || prefixes.opsize || prefixes.rep != 0 || prefixes.lock) {
-            throw new BadVex(); // VEX after REX, 66, F2, F3 or LOCK is #UD (SDM Vol. 2 §2.3.2)
-        }
+        prefixes.rexIgnored = prefixes.rex != 0; // VEX after REX is #UD (SDM Vol. 2 §2.3.2)
         if (mode != 64) {
             rexBits = 0; // outside 64-bit mode VEX.R, X and B select nothing
         }
         prefixes.rex = rexBits | (rexBits != 0 ? Prefixes.REX_PRESENT : 0);
-        vexRegister = (~b2 >> 3) & (mode == 64 ? 15 : 7);
+        vexVvvv = (~b2 >> 3) & 15;
+        vexRegister = vexVvvv & (mode == 64 ? 15 : 7);
         vexL = (b2 & 4) != 0;
         prefixes.mandatory = switch (b2 & 3) {
             case 1 -> 0x66;
@@ -294,12 +304,13 @@ final class InstructionDecoder {
         if (!vex) {
             px.mandatory = px.rep != 0 ? px.rep : px.opsize ? 0x66 : 0;
         }
-        return switch (px.mandatory) {
+        Entry chosen = switch (px.mandatory) {
             case 0x66 -> p.p66();
             case 0xf3 -> p.pF3();
             case 0xf2 -> p.pF2();
             default -> p.none();
         };
+        return chosen;
     }
 
     private boolean validInMode(Op found) {
@@ -308,11 +319,11 @@ final class InstructionDecoder {
 
     /**
      * Whether a table form has a VEX encoding: the VEX-only forms (mnemonics written with a leading
-     * "v" or "~"), and SSE forms on XMM registers (not MMX, not the implicit-XMM0 and SHA forms).
+     * "~"), and SSE forms on XMM registers (not MMX, not the implicit-XMM0 and SHA forms).
      */
     private static boolean vexCapable(Op found) {
         String m = found.mnemonic();
-        if (m.startsWith("v") || m.startsWith("~")) {
+        if (m.startsWith("~")) {
             return true;
         }
         if (m.startsWith("sha")) {
@@ -332,16 +343,50 @@ final class InstructionDecoder {
         return vector;
     }
 
+    /**
+     * VEX.vvvv must be 1111b when the form has no register there, and 128-bit-only forms need VEX.L=0
+     * (SDM Vol. 2 §2.3.6, "VEX.L must be 0" / "VEX.vvvv is reserved" in each instruction's exceptions);
+     * scalar forms ignore L (LIG).
+     */
+    private boolean vexFieldsValid(Op found) {
+        boolean usesVvvv = false;
+        boolean wide = false;
+        for (Operand o : found.operands()) {
+            switch (o.kind()) {
+                case H, B -> usesVvvv = true;
+                default -> {
+                }
+            }
+            if (o.size() == Size.x || o.size() == Size.t) {
+                wide = true;
+            }
+        }
+        if (!usesVvvv && vexVvvv != 0) {
+            return false;
+        }
+        return !vexL || wide || scalar(found.mnemonic());
+    }
+
+    private static boolean scalar(String m) {
+        String base = m.replace("{S}", "").replace("{P}", "");
+        return base.endsWith("ss") || base.endsWith("sd") || base.contains("comis") || base.startsWith("cvt")
+                || base.startsWith("~") || base.startsWith("vbroadcast") || base.startsWith("vpbroadcast");
+    }
+
+    /** Forms written VEX-only in the tables, with a leading "~" ("~andn", "~vpermq"). */
+    private static boolean vexOnly(Op found) {
+        return found.mnemonic().startsWith("~");
+    }
+
     /** 90: NOP, PAUSE with F3, XCHG with REX.B or 66 (SDM Vol. 2 "NOP", "PAUSE", "XCHG"). */
     private DecodedInstruction nop() {
-        if (prefixes.rex(Prefixes.REX_B) || prefixes.opsize) {
-            op = (Op) OneByteMap.MAP[0x91];
-            return render();
-        }
         String text = "nop";
         if (prefixes.rep == 0xf3) {
             prefixes.mandatory = 0xf3;
             text = "pause";
+        } else if (prefixes.rex(Prefixes.REX_B) || prefixes.opsize) {
+            op = (Op) OneByteMap.MAP[0x91];
+            return render();
         }
         return new DecodedInstruction(address, pos - start, prefixes.unusedNames(false) + text);
     }
@@ -380,6 +425,10 @@ final class InstructionDecoder {
                 case NONE -> {
                 }
             }
+        }
+        if (mod != 3 && prefixes.opsize && (escape == 1 || escape == 5) && (reg == 4 || reg == 6)) {
+            prefixes.opsizeUsed = true; // 16/32-bit FPU environment and state formats (SDM Vol. 1 §8.1.10)
+            mnemonic += mode == 16 ? "l" : "s";
         }
         if (prefixes.fwait && mnemonic.startsWith("fn") && !mnemonic.equals("fnop")) {
             mnemonic = "f" + mnemonic.substring(2); // FWAIT + FNSTSW is FSTSW (SDM Vol. 2 "FSTSW")
@@ -427,6 +476,10 @@ final class InstructionDecoder {
     private DecodedInstruction render() {
         adsize = addressSize();
         chooseOperandSize();
+        if (op.has(Entry.NOTRACK) && prefixes.lastSegmentByte() == 0x3e) {
+            prefixes.notrack = true; // CET: 3E on an indirect branch is NOTRACK, not DS
+            prefixes.segment = -1;
+        }
         if (hasModrm && mod != 3 && usesMemory(op)) {
             operands.parseMemory();
         }
@@ -447,7 +500,7 @@ final class InstructionDecoder {
     private static boolean usesMemory(Op op) {
         for (Operand o : op.operands()) {
             switch (o.kind()) {
-                case E, M, W, Q -> {
+                case E, M, W, Q, BNDM -> {
                     return true;
                 }
                 default -> {

@@ -29,7 +29,7 @@ final class MnemonicRenderer {
         String t = op.mnemonic();
         if (t.startsWith("~")) {
             t = t.substring(1);
-        } else if (d.vex && !t.startsWith("v")) {
+        } else if (d.vex) {
             t = "v" + t;
         }
         StringBuilder sb = new StringBuilder();
@@ -58,12 +58,16 @@ final class MnemonicRenderer {
             return choose(m.substring(3), d.adsize);
         }
         if (m.startsWith("w:")) {
-            String[] two = m.substring(2).split(",");
-            return d.rexW() ? two[1] : two[0];
+            String[] two = m.substring(2).split(",", -1);
+            return d.mode == 64 && d.rexW() ? two[1] : two[0]; // W selects 64-bit forms in 64-bit mode only
         }
         return switch (m) {
             case "S" -> memorySuffix(d);
+            case "S64" -> d.mode == 64 ? memorySuffix(d) : ""; // ambiguous only where Ey can be 64-bit
             case "D" -> d.opsize() != defaultOperandSize(d) ? suffix(d.opsize()) : "";
+            case "DM" -> d.mod != 3 && d.opsize() != defaultOperandSize(d) ? suffix(d.opsize()) : "";
+            case "G" -> d.mode == 64 ? "" : suffix(d.opsize()); // SGDT & co. outside 64-bit mode
+            case "F" -> farSuffix(d);
             case "A" -> suffix(firstSizedOperand(d));
             case "Q" -> d.mode == 64 ? (d.prefixes.rex(Prefixes.REX_W) ? "q" : "l") : "";
             case "a" -> {
@@ -99,6 +103,15 @@ final class MnemonicRenderer {
             case 64 -> "q";
             default -> "";
         };
+    }
+
+    /** Far indirect CALL/JMP: only the operand-size prefix shows (objdump ignores REX.W here). */
+    private static String farSuffix(InstructionDecoder d) {
+        if (!d.prefixes.opsize) {
+            return "";
+        }
+        d.prefixes.opsizeUsed = true;
+        return d.mode == 16 ? "l" : "w";
     }
 
     /** The suffix when the ModRM operand is memory and so nothing else in the text gives the size. */
@@ -168,12 +181,18 @@ final class MnemonicRenderer {
                 px.repName = "bnd";
             }
         }
+        if (px.rep != 0 && px.mandatory == 0 && d.hasModrm && d.mod != 3 && (op.has(Entry.HLE_ALWAYS)
+                || (op.has(Entry.LOCKABLE) && px.lock) || (op.has(Entry.HLE_RELEASE) && px.rep == 0xf3))) {
+            px.repUsed = true; // SDM Vol. 1 §16.3.1: F2 is XACQUIRE, F3 is XRELEASE
+            px.repName = px.rep == 0xf2 ? "xacquire" : "xrelease";
+        }
         if (op.has(Entry.NOTRACK) && px.segment == 3 && !px.segmentUsed) {
             px.notrack = true;
         }
-        if (op.has(Entry.HINT) && (px.segment == 1 || px.segment == 3)) {
-            px.segmentUsed = true;
-            mnemonic.append(px.segment == 1 ? ",pn" : ",pt");
+        if (op.has(Entry.HINT) && (px.has(0x2e) != px.has(0x3e))) {
+            // Branch hints (SDM Vol. 2 §2.1.1): 2E "not taken", 3E "taken".
+            px.useLastSegment();
+            mnemonic.append(px.has(0x3e) ? ",pt" : ",pn");
         }
     }
 }

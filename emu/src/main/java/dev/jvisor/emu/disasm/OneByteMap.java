@@ -22,8 +22,9 @@ final class OneByteMap {
         for (int i = 0; i < 8; i++) {
             String m = ALU[i];
             int base = i << 3;
-            MAP[base] = op(m + " Eb,Gb");
-            MAP[base + 1] = op(m + " Ev,Gv");
+            int lockable = i == 7 ? 0 : LOCKABLE;
+            MAP[base] = op(m + " Eb,Gb", lockable);
+            MAP[base + 1] = op(m + " Ev,Gv", lockable);
             MAP[base + 2] = op(m + " Gb,Eb");
             MAP[base + 3] = op(m + " Gv,Ev");
             MAP[base + 4] = op(m + " AL,Ib");
@@ -68,16 +69,16 @@ final class OneByteMap {
         MAP[0x83] = group1("Ev,ISb");
         MAP[0x84] = op("test Eb,Gb");
         MAP[0x85] = op("test Ev,Gv");
-        MAP[0x86] = op("xchg Eb,Gb");
-        MAP[0x87] = op("xchg Ev,Gv");
-        MAP[0x88] = op("mov Eb,Gb");
-        MAP[0x89] = op("mov Ev,Gv");
+        MAP[0x86] = op("xchg Eb,Gb", HLE_ALWAYS);
+        MAP[0x87] = op("xchg Ev,Gv", HLE_ALWAYS);
+        MAP[0x88] = op("mov Eb,Gb", HLE_RELEASE);
+        MAP[0x89] = op("mov Ev,Gv", HLE_RELEASE);
         MAP[0x8a] = op("mov Gb,Eb");
         MAP[0x8b] = op("mov Gv,Ev");
         MAP[0x8c] = mod(op("mov Ew,Sw"), op("mov Ev,Sw"));
         MAP[0x8d] = op("lea Gv,M");
         MAP[0x8e] = mod(op("mov Sw,Ew"), op("mov Sw,Ev"));
-        MAP[0x8f] = reg(op("pop{D} Ev", D64), null, null, null, null, null, null, null);
+        MAP[0x8f] = reg(op("pop{DM} Ev", D64), null, null, null, null, null, null, null);
         MAP[0x90] = op("nop");
         for (int r = 1; r < 8; r++) {
             MAP[0x90 + r] = op("xchg Zv,rAX");
@@ -116,9 +117,9 @@ final class OneByteMap {
         MAP[0xc3] = op("ret{D}", F64 | BND);
         MAP[0xc4] = op("les Gz,Mp", I64);
         MAP[0xc5] = op("lds Gz,Mp", I64);
-        MAP[0xc6] = reg(op("mov{S} Eb,Ib"), null, null, null, null, null, null,
+        MAP[0xc6] = reg(op("mov{S} Eb,Ib", HLE_RELEASE), null, null, null, null, null, null,
                 mod(null, rm(op("xabort Ib"), null, null, null, null, null, null, null)));
-        MAP[0xc7] = reg(op("mov{S} Ev,Iz"), null, null, null, null, null, null,
+        MAP[0xc7] = reg(op("mov{S} Ev,Iz", HLE_RELEASE), null, null, null, null, null, null,
                 mod(null, rm(op("xbegin Jz"), null, null, null, null, null, null, null)));
         MAP[0xc8] = op("enter{D} Iw,I2b", D64 | INTEL_ORDER);
         MAP[0xc9] = op("leave{D}", D64);
@@ -162,17 +163,17 @@ final class OneByteMap {
         MAP[0xfb] = op("sti");
         MAP[0xfc] = op("cld");
         MAP[0xfd] = op("std");
-        MAP[0xfe] = reg(op("inc{S} Eb"), op("dec{S} Eb"), null, null, null, null, null, null);
-        MAP[0xff] = reg(op("inc{S} Ev"), op("dec{S} Ev"), op("call{D} *Ev", F64 | BND | NOTRACK),
-                op("lcall{D} *Mp"), op("jmp{D} *Ev", F64 | BND | NOTRACK), op("ljmp{D} *Mp"),
-                op("push{D} Ev", D64), null);
+        MAP[0xfe] = reg(op("inc{S} Eb", LOCKABLE), op("dec{S} Eb", LOCKABLE), null, null, null, null, null, null);
+        MAP[0xff] = reg(op("inc{S} Ev", LOCKABLE), op("dec{S} Ev", LOCKABLE),
+                op("call{DM} *Ev", F64 | BND | NOTRACK), op("lcall{F} *Mp"), op("jmp{DM} *Ev", F64 | BND | NOTRACK),
+                op("ljmp{F} *Mp"), op("push{DM} Ev", D64), null);
     }
 
     /** Group 1 (80..83): the eight ALU operations with an immediate. */
     private static Entry group1(String operands) {
         Entry[] e = new Entry[8];
         for (int i = 0; i < 8; i++) {
-            e[i] = op(ALU[i] + "{S} " + operands);
+            e[i] = op(ALU[i] + "{S} " + operands, i == 7 ? 0 : LOCKABLE);
         }
         return reg(e);
     }
@@ -189,7 +190,7 @@ final class OneByteMap {
     /** Group 3 (F6, F7): TEST (and its /1 alias), NOT, NEG, MUL, IMUL, DIV, IDIV. */
     private static Entry group3(String size, String imm) {
         String e = "E" + size;
-        return reg(op("test{S} " + e + "," + imm), op("test{S} " + e + "," + imm), op("not{S} " + e),
-                op("neg{S} " + e), op("mul{S} " + e), op("imul{S} " + e), op("div{S} " + e), op("idiv{S} " + e));
+        return reg(op("test{S} " + e + "," + imm), op("test{S} " + e + "," + imm), op("not{S} " + e, LOCKABLE),
+                op("neg{S} " + e, LOCKABLE), op("mul{S} " + e), op("imul{S} " + e), op("div{S} " + e), op("idiv{S} " + e));
     }
 }

@@ -29,6 +29,10 @@ record Operand(Kind kind, Size size, int number, boolean indirect) {
         D,
         /** ModRM reg: i386 test register. */
         T,
+        /** ModRM reg: MPX bound register. */
+        BND,
+        /** ModRM r/m: MPX bound register or memory. */
+        BNDM,
         /** Immediate. */
         I,
         /** Byte immediate sign-extended to the operand size. */
@@ -132,6 +136,8 @@ record Operand(Kind kind, Size size, int number, boolean indirect) {
     private static Operand fixed(String t) {
         return switch (t) {
             case "M" -> new Operand(Kind.M, Size.none, 0, false);
+            case "BND" -> new Operand(Kind.BND, Size.none, 0, false);
+            case "BNDM" -> new Operand(Kind.BNDM, Size.none, 0, false);
             case "AL" -> new Operand(Kind.FIXED, Size.b, 0, false);
             case "CL" -> new Operand(Kind.FIXED, Size.b, 1, false);
             case "AX" -> new Operand(Kind.FIXED, Size.w, 0, false);
@@ -162,7 +168,7 @@ record Operand(Kind kind, Size size, int number, boolean indirect) {
     /** Whether the operand comes from ModRM.rm (and so needs the memory-operand bytes parsed). */
     boolean usesRm() {
         return switch (kind) {
-            case E, M, R, W, U, Q, N, STI -> true;
+            case E, M, R, W, U, Q, N, STI, BNDM -> true;
             default -> false;
         };
     }
@@ -170,7 +176,7 @@ record Operand(Kind kind, Size size, int number, boolean indirect) {
     /** Whether the operand comes from ModRM at all. */
     boolean usesModrm() {
         return usesRm() || switch (kind) {
-            case G, S, C, D, T, V, P -> true;
+            case G, S, C, D, T, V, P, BND -> true;
             default -> false;
         };
     }

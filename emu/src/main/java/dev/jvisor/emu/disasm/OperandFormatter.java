@@ -40,7 +40,6 @@ final class OperandFormatter {
     }
 
     private String segmentPrefix() {
-        d.prefixes.adsizeUsed = true;
         return d.prefixes.segmentText(-1);
     }
 
@@ -48,6 +47,7 @@ final class OperandFormatter {
         int mod = d.mod;
         int rm = d.rm;
         String seg = segmentPrefix();
+        d.prefixes.adsizeUsed = true;
         if (mod == 0 && rm == 6) {
             return seg + signedHex(d.readSigned(2));
         }
@@ -71,21 +71,21 @@ final class OperandFormatter {
             int s = d.next();
             scale = s >> 6;
             int idx = ((s >> 3) & 7) | (px.rex(Prefixes.REX_X) ? 8 : 0);
-            int b = s & 7;
-            if (b == 5 && mod == 0) {
-                base = -1;
-            } else {
-                base = b | (px.rex(Prefixes.REX_B) ? 8 : 0);
-            }
+            int b = (s & 7) | (px.rex(Prefixes.REX_B) ? 8 : 0);
+            base = (b & 7) == 5 && mod == 0 ? -1 : b;
             if (idx != 4) {
                 index = idx;
             } else {
-                riz = scale != 0 || (base >= 0 && (base & 7) != 4);
+                // objdump shows an index-less SIB as %riz/%eiz unless it is the plain (%rsp)/(%r12)
+                // base form or, with 64-bit addressing, the absolute disp32 form.
+                riz = scale != 0 || (base >= 0 && (base & 7) != 4) || (base < 0 && size != 64);
             }
         } else if (rm == 5 && mod == 0) {
+            px.rex(Prefixes.REX_B); // objdump counts REX.B as used by any memory ModRM
             if (d.mode == 64) {
                 ripRelative = true;
                 ripDisplacement = d.readSigned(4);
+                px.adsizeUsed = true;
                 return seg + signedHex(ripDisplacement) + (size == 64 ? "(%rip)" : "(%eip)");
             }
         } else {
@@ -104,6 +104,7 @@ final class OperandFormatter {
             long absolute = size == 64 ? disp : disp & 0xffff_ffffL;
             return seg + hex(absolute);
         }
+        px.adsizeUsed = true; // a base or index register shows the address size
         StringBuilder sb = new StringBuilder(seg);
         if (hasDisp) {
             sb.append(signedHex(disp));
@@ -125,9 +126,6 @@ final class OperandFormatter {
             return;
         }
         long target = d.address + (d.pos - d.start) + ripDisplacement;
-        if (d.adsize == 32) {
-            target &= 0xffff_ffffL;
-        }
         sb.append("        # ").append(hex(target));
         appendName(sb, target);
     }
@@ -159,8 +157,8 @@ final class OperandFormatter {
 
     private String gpr(Size size, int number) {
         int bits = bits(size);
-        if (bits == 8) {
-            d.prefixes.rexPresenceUsed();
+        if (bits == 8 && number >= 4 && number < 8) {
+            d.prefixes.rexPresenceUsed(); // REX turns AH..BH into SPL..DIL (SDM Vol. 2 §2.2.1.2)
         }
         return Registers.gpr(bits, number, d.prefixes.rex != 0);
     }
@@ -196,7 +194,9 @@ final class OperandFormatter {
             case B -> d.vex ? Registers.gpr(bits(o.size()), d.vexRegister, true) : null;
             case S -> Registers.segment(d.reg);
             case T -> Registers.test(d.reg);
-            case C -> Registers.control(regRegister());
+            case BND -> "%bnd" + d.reg;
+            case BNDM -> d.mod == 3 ? "%bnd" + d.rm : memory;
+            case C -> Registers.control(regRegister() | (d.prefixes.lock ? lockCr8() : 0));
             case D -> Registers.debug(regRegister());
             case I, I2 -> immediate(o);
             case IS -> {
@@ -241,6 +241,12 @@ final class OperandFormatter {
         return text;
     }
 
+    /** AMD's alternative encoding of CR8: LOCK MOV CR0 (AMD APM Vol. 3 "MOV CRn"). */
+    private int lockCr8() {
+        d.prefixes.lockUsed = true;
+        return 8;
+    }
+
     private String addressRegister(String r64, String r32, String r16) {
         d.prefixes.adsizeUsed = true;
         return switch (d.adsize) {
@@ -274,14 +280,15 @@ final class OperandFormatter {
     }
 
     private String jump(Operand o) {
-        int size = o.size() == Size.b ? d.opsizeQuiet() : d.opsizeIgnoringW();
-        long disp = d.readSigned(o.size() == Size.b ? 1 : size == 16 ? 2 : 4);
+        boolean near = o.size() != Size.b;
+        int size = near ? d.opsizeIgnoringW() : d.opsizeQuiet();
+        long disp = d.readSigned(!near ? 1 : size == 16 ? 2 : 4);
         long next = d.address + (d.pos - d.start);
         long target = next + disp;
-        if (size == 16) {
-            // 16-bit code wraps within its 64 KiB segment; a 16-bit branch in 32/64-bit code
-            // truncates the target (SDM Vol. 2 "JMP": EIP AND 0000FFFFH).
-            target = d.mode == 16 && !d.prefixes.opsize ? (target & 0xffff) | (next & ~0xffffL) : target & 0xffff;
+        if (near && size == 16) {
+            // A 16-bit branch truncates the target to 16 bits (SDM Vol. 2 "JMP": EIP AND 0000FFFFH);
+            // in 16-bit code objdump keeps the 64 KiB "segment" of the listing address.
+            target = (target & 0xffff) | (d.mode == 16 && !d.prefixes.opsize ? next & ~0xffffL : 0);
         } else if (d.mode != 64) {
             target &= 0xffff_ffffL;
         }

@@ -28,6 +28,10 @@ final class Prefixes {
     int rex;
     /** An FWAIT (9B) merged into the following x87 instruction. */
     boolean fwait;
+    /** LOCK consumed as the AMD CR8 selector. */
+    boolean lockUsed;
+    /** A REX prefix before VEX: ignored, so always printed. */
+    boolean rexIgnored;
 
     private int lastSegment = -1;
     private int lastRep = -1;
@@ -136,7 +140,7 @@ final class Prefixes {
     private String unusedName(int i) {
         int b = bytes[i];
         if (b >= 0x40 && b <= 0x4f) {
-            return i == lastRex && rex != 0 && rex == rexUsed ? null : nameOf(b);
+            return i == lastRex && rex != 0 && rex == rexUsed && !rexIgnored ? null : nameOf(b);
         }
         if (b == 0xf2 || b == 0xf3) {
             if (i == lastRep && mandatory == b) {
@@ -151,7 +155,7 @@ final class Prefixes {
             return i == lastAdsize && adsizeUsed ? null : nameOf(b);
         }
         if (b == 0xf0) {
-            return "lock";
+            return lockUsed ? null : "lock";
         }
         if (i == lastSegment && notrack) {
             return "notrack";
@@ -185,9 +189,26 @@ final class Prefixes {
         };
     }
 
-    /** 2E or 3E is the last segment prefix (branch hints and NOTRACK look at the byte itself). */
+    /** The last segment prefix byte, or 0 (NOTRACK looks at the byte itself). */
     int lastSegmentByte() {
         return lastSegment >= 0 ? bytes[lastSegment] : 0;
+    }
+
+    /** Whether any prefix byte equals {@code b}. */
+    boolean has(int b) {
+        for (int i = 0; i < count; i++) {
+            if (bytes[i] == b) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Consumes the last segment prefix (branch hints). */
+    void useLastSegment() {
+        if (lastSegment >= 0) {
+            segmentUsed = true;
+        }
     }
 
     private static String rexName(int b) {

@@ -46,9 +46,10 @@ final class SimdMap {
         m[0x17] = pfx(mod(op("movhps Mq,Vo"), null), mod(op("movhpd Mq,Vo"), null), null, null);
         m[0x28] = pfx(op("movaps Vx,Wx"), op("movapd Vx,Wx"), null, null);
         m[0x29] = pfx(op("movaps Wx,Vx"), op("movapd Wx,Vx"), null, null);
-        m[0x2a] = pfx(op("cvtpi2ps Vo,Qq"), op("cvtpi2pd Vo,Qq"), op("cvtsi2ss{S} Vo,Ho,Ey"),
-                op("cvtsi2sd{S} Vo,Ho,Ey"));
-        m[0x2b] = pfx(mod(op("movntps Mx,Vx"), null), mod(op("movntpd Mx,Vx"), null), null, null);
+        m[0x2a] = pfx(op("cvtpi2ps Vo,Qq"), op("cvtpi2pd Vo,Qq"), op("cvtsi2ss{S64} Vo,Ho,Ey"),
+                op("cvtsi2sd{S64} Vo,Ho,Ey"));
+        m[0x2b] = pfx(mod(op("movntps Mx,Vx"), null), mod(op("movntpd Mx,Vx"), null), mod(op("movntss Md,Vo"), null),
+                mod(op("movntsd Mq,Vo"), null));
         m[0x2c] = pfx(op("cvttps2pi Pq,Wq"), op("cvttpd2pi Pq,Wo"), op("cvttss2si Gy,Wd"), op("cvttsd2si Gy,Wq"));
         m[0x2d] = pfx(op("cvtps2pi Pq,Wq"), op("cvtpd2pi Pq,Wo"), op("cvtss2si Gy,Wd"), op("cvtsd2si Gy,Wq"));
         m[0x2e] = pfx(op("ucomiss Vo,Wd"), op("ucomisd Vo,Wq"), null, null);

@@ -16,6 +16,8 @@ import java.util.List;
  * <li>{@code {o:x,y,z}}: a word chosen by operand size 16/32/64; {@code {ad:x,y,z}} by address size;
  * {@code {w:x,y}} by REX.W/VEX.W.
  * </ul>
+ * A leading {@code ~} marks a VEX-only form, printed as written (without the {@code v} that VEX forms
+ * of SSE instructions get).
  */
 final class Tables {
     private Tables() {

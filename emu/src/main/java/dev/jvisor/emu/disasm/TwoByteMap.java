@@ -18,28 +18,37 @@ final class TwoByteMap {
         MAP[0x00] = reg(mod(op("sldt Ew"), op("sldt Ev")), mod(op("str Ew"), op("str Ev")), op("lldt Ew"),
                 op("ltr Ew"), op("verr Ew"), op("verw Ew"), null, null);
         MAP[0x01] = group7();
-        MAP[0x02] = op("lar Gv,Ew");
-        MAP[0x03] = op("lsl Gv,Ew");
+        MAP[0x02] = mod(op("lar Gv,Ew"), op("lar Gv,Ev"));
+        MAP[0x03] = mod(op("lsl Gv,Ew"), op("lsl Gv,Ev"));
         MAP[0x05] = op("syscall");
         MAP[0x06] = op("clts");
         MAP[0x07] = op("sysret{Q}");
         MAP[0x08] = op("invd");
-        MAP[0x09] = op("wbinvd");
+        MAP[0x09] = pfx(op("wbinvd"), null, op("wbnoinvd"), null);
         MAP[0x0b] = op("ud2");
         MAP[0x0d] = reg(op("prefetch M"), op("prefetchw M"), op("prefetchwt1 M"), op("prefetch M"),
                 op("prefetch M"), op("prefetch M"), op("prefetch M"), op("prefetch M"));
         MAP[0x0e] = op("femms");
-        MAP[0x18] = mod(reg(op("prefetchnta M"), op("prefetcht0 M"), op("prefetcht1 M"), op("prefetcht2 M"),
-                op("nop{S} Ev"), op("nop{S} Ev"), op("nop{S} Ev"), op("nop{S} Ev")), op("nop Ev"));
+        MAP[0x1a] = pfx(mod(op("bndldx BND,M"), op("nop Ev")), op("bndmov BND,BNDM"), op("bndcl BND,Es"),
+                op("bndcu BND,Es"));
+        MAP[0x1b] = pfx(mod(op("bndstx M,BND"), op("nop Ev")), op("bndmov BNDM,BND"), mod(op("bndmk BND,M"), null),
+                op("bndcn BND,Es"));
+        Entry hint = op("nop{S} Ev", KEEP_PREFIX);
+        MAP[0x18] = mod(reg(op("prefetchnta M", KEEP_PREFIX), op("prefetcht0 M", KEEP_PREFIX),
+                op("prefetcht1 M", KEEP_PREFIX), op("prefetcht2 M", KEEP_PREFIX), hint, hint, hint, hint), hint);
         for (int i = 0x19; i <= 0x1f; i++) {
-            MAP[i] = op("nop{S} Ev");
+            if (i != 0x1a && i != 0x1b && i != 0x1c && i != 0x1e) {
+                MAP[i] = hint;
+            }
         }
-        MAP[0x1e] = pfx(op("nop{S} Ev"), op("nop{S} Ev"),
-                mod(op("nop{S} Ev"), reg(op("nop Ev"), w(op("rdsspd Rd"), op("rdsspq Rq")), op("nop Ev"),
-                        op("nop Ev"), op("nop Ev"), op("nop Ev"), op("nop Ev"),
-                        rm(op("nop Ev"), op("nop Ev"), op("endbr64"), op("endbr32"), op("nop Ev"), op("nop Ev"),
-                                op("nop Ev"), op("nop Ev")))),
-                op("nop{S} Ev"));
+        Entry hintNop = op("nop{S} Ev", KEEP_PREFIX);
+        MAP[0x1e] = pfx(hintNop, hintNop,
+                mod(hintNop, reg(hintNop, w(op("rdsspd Rd"), op("rdsspq Rq")), hintNop, hintNop, hintNop, hintNop,
+                        hintNop, rm(hintNop, hintNop, op("endbr64"), op("endbr32"), hintNop, hintNop, hintNop,
+                                hintNop))),
+                hintNop);
+        MAP[0x1c] = mod(reg(op("cldemote Mb"), hintNop, hintNop, hintNop, hintNop, hintNop, hintNop, hintNop),
+                hintNop);
         MAP[0x20] = op("mov Rs,Cd");
         MAP[0x21] = op("mov Rs,Dd");
         MAP[0x22] = op("mov Cd,Rs");
@@ -58,8 +67,8 @@ final class TwoByteMap {
             MAP[0x80 + cc] = op("j" + CONDITIONS[cc] + " Jz", F64 | BND | HINT);
             MAP[0x90 + cc] = op("set" + CONDITIONS[cc] + " Eb");
         }
-        MAP[0x78] = pfx(op("vmread Ey,Gy", D64 | F64), null, null, null);
-        MAP[0x79] = pfx(op("vmwrite Gy,Ey", D64 | F64), null, null, null);
+        MAP[0x78] = pfx(op("vmread Es,Gs"), null, null, null);
+        MAP[0x79] = pfx(op("vmwrite Gs,Es"), null, null, null);
         MAP[0xa0] = op("push{D} FS", D64);
         MAP[0xa1] = op("pop{D} FS", D64);
         MAP[0xa2] = op("cpuid");
@@ -69,30 +78,30 @@ final class TwoByteMap {
         MAP[0xa8] = op("push{D} GS", D64);
         MAP[0xa9] = op("pop{D} GS", D64);
         MAP[0xaa] = op("rsm");
-        MAP[0xab] = op("bts Ev,Gv");
+        MAP[0xab] = op("bts Ev,Gv", LOCKABLE);
         MAP[0xac] = op("shrd Ev,Gv,Ib");
         MAP[0xad] = op("shrd Ev,Gv,CL");
         MAP[0xae] = group15();
         MAP[0xaf] = op("imul Gv,Ev");
-        MAP[0xb0] = op("cmpxchg Eb,Gb");
-        MAP[0xb1] = op("cmpxchg Ev,Gv");
+        MAP[0xb0] = op("cmpxchg Eb,Gb", LOCKABLE);
+        MAP[0xb1] = op("cmpxchg Ev,Gv", LOCKABLE);
         MAP[0xb2] = op("lss Gv,Mp");
-        MAP[0xb3] = op("btr Ev,Gv");
+        MAP[0xb3] = op("btr Ev,Gv", LOCKABLE);
         MAP[0xb4] = op("lfs Gv,Mp");
         MAP[0xb5] = op("lgs Gv,Mp");
         MAP[0xb6] = op("movzb{o:w,l,q} Gv,Eb");
         MAP[0xb7] = op("movzw{o:w,l,q} Gv,Ew");
-        MAP[0xb8] = pfx(op("jmpe"), null, op("popcnt Gv,Ev"), null);
+        MAP[0xb8] = pfx(null, null, op("popcnt Gv,Ev"), null);
         MAP[0xb9] = op("ud1 Gv,Ev");
-        MAP[0xba] = reg(null, null, null, null, op("bt{S} Ev,Ib"), op("bts{S} Ev,Ib"), op("btr{S} Ev,Ib"),
-                op("btc{S} Ev,Ib"));
-        MAP[0xbb] = op("btc Ev,Gv");
-        MAP[0xbc] = pfx(op("bsf Gv,Ev"), op("bsf Gv,Ev"), op("tzcnt Gv,Ev"), op("bsf Gv,Ev"));
-        MAP[0xbd] = pfx(op("bsr Gv,Ev"), op("bsr Gv,Ev"), op("lzcnt Gv,Ev"), op("bsr Gv,Ev"));
+        MAP[0xba] = reg(null, null, null, null, op("bt{S} Ev,Ib"), op("bts{S} Ev,Ib", LOCKABLE), op("btr{S} Ev,Ib", LOCKABLE),
+                op("btc{S} Ev,Ib", LOCKABLE));
+        MAP[0xbb] = op("btc Ev,Gv", LOCKABLE);
+        MAP[0xbc] = pfx(op("bsf Gv,Ev"), op("bsf Gv,Ev", KEEP_PREFIX), op("tzcnt Gv,Ev"), null);
+        MAP[0xbd] = pfx(op("bsr Gv,Ev"), op("bsr Gv,Ev", KEEP_PREFIX), op("lzcnt Gv,Ev"), null);
         MAP[0xbe] = op("movsb{o:w,l,q} Gv,Eb");
         MAP[0xbf] = op("movsw{o:w,l,q} Gv,Ew");
-        MAP[0xc0] = op("xadd Eb,Gb");
-        MAP[0xc1] = op("xadd Ev,Gv");
+        MAP[0xc0] = op("xadd Eb,Gb", LOCKABLE);
+        MAP[0xc1] = op("xadd Ev,Gv", LOCKABLE);
         MAP[0xc7] = group9();
         for (int r = 0; r < 8; r++) {
             MAP[0xc8 + r] = op("bswap Zv");
@@ -105,30 +114,31 @@ final class TwoByteMap {
     private static Entry group7() {
         Entry reg0 = rm(null, op("vmcall"), op("vmlaunch"), op("vmresume"), op("vmxoff"), op("pconfig"), null,
                 null);
-        Entry reg1 = rm(op("monitor aAX,ECX,EDX"), op("mwait EAX,ECX"), op("clac"), op("stac"), null, null, null,
+        Entry reg1 = rm(op("monitor EDX,ECX,aAX"), op("mwait ECX,EAX"), op("clac"), op("stac"), null, null, null,
                 op("encls"));
         Entry reg2 = rm(op("xgetbv"), op("xsetbv"), null, null, op("vmfunc"), op("xend"), op("xtest"),
                 op("enclu"));
         Entry reg3 = rm(op("vmrun aAX"), op("vmmcall"), op("vmload aAX"), op("vmsave aAX"), op("stgi"), op("clgi"),
-                op("skinit EAX"), op("invlpga aAX,ECX"));
+                op("skinit EAX"), op("invlpga ECX,aAX"));
         Entry reg5 = pfx(rm(null, null, null, null, null, null, op("rdpkru"), op("wrpkru")), null,
                 rm(null, null, op("saveprevssp"), null, null, null, null, null), null);
-        Entry reg7 = rm(mode(null, op("swapgs")), op("rdtscp"), op("monitorx aAX,ECX,EDX"),
-                op("mwaitx EAX,ECX,EBX"), op("clzero aAX"), op("rdpru"), null, null);
-        return mod(reg(op("sgdt M"), op("sidt M"), op("lgdt M"), op("lidt M"), op("smsw Ew"),
+        Entry reg7 = rm(mode(null, op("swapgs")), op("rdtscp"), op("monitorx EDX,ECX,aAX"),
+                op("mwaitx EBX,ECX,EAX"), op("clzero aAX"), op("rdpru"), null, null);
+        return mod(reg(op("sgdt{G} M"), op("sidt{G} M"), op("lgdt{G} M"), op("lidt{G} M"), op("smsw Ew"),
                         pfx(null, null, op("rstorssp Mq"), null), op("lmsw Ew"), op("invlpg M")),
                 reg(reg0, reg1, reg2, reg3, op("smsw Ev"), reg5, op("lmsw Ew"), reg7));
     }
 
     /** Group 15 (0F AE): FXSAVE and friends in memory forms, fences and FS/GS base in register forms. */
     private static Entry group15() {
-        Entry memory = pfx(
-                reg(op("{w:fxsave,fxsave64} M"), op("{w:fxrstor,fxrstor64} M"), op("ldmxcsr Md"),
-                        op("stmxcsr Md"), op("{w:xsave,xsave64} M"), op("{w:xrstor,xrstor64} M"),
-                        op("{w:xsaveopt,xsaveopt64} M"), op("clflush M")),
-                reg(null, null, null, null, null, null, op("clwb M"), op("clflushopt M")),
-                reg(null, null, null, null, op("ptwrite{S} Ey"), null, op("clrssbsy Mq"), null),
-                null);
+        Entry[] legacy = {op("{w:fxsave,fxsave64} M", KEEP_PREFIX), op("{w:fxrstor,fxrstor64} M", KEEP_PREFIX),
+                op("ldmxcsr Md", KEEP_PREFIX), op("stmxcsr Md", KEEP_PREFIX), op("{w:xsave,xsave64} M", KEEP_PREFIX),
+                op("{w:xrstor,xrstor64} M", KEEP_PREFIX), op("{w:xsaveopt,xsaveopt64} M", KEEP_PREFIX),
+                op("clflush M", KEEP_PREFIX)};
+        Entry memory = reg(legacy[0], legacy[1], legacy[2], legacy[3],
+                pfx(legacy[4], legacy[4], op("ptwrite{S} Ey"), legacy[4]), legacy[5],
+                pfx(legacy[6], op("clwb M"), op("clrssbsy Mq"), legacy[6]),
+                pfx(legacy[7], op("clflushopt M"), legacy[7], legacy[7]));
         Entry register = pfx(
                 reg(null, null, null, null, null, op("lfence"), op("mfence"), op("sfence")),
                 null,
@@ -140,7 +150,7 @@ final class TwoByteMap {
 
     /** Group 9 (0F C7): CMPXCHG8B/16B, XSAVES family, VMX pointers, RDRAND/RDSEED/RDPID. */
     private static Entry group9() {
-        Entry memory = reg(null, op("{w:cmpxchg8b,cmpxchg16b} M"), null, op("{w:xrstors,xrstors64} M"),
+        Entry memory = reg(null, op("{w:cmpxchg8b,cmpxchg16b} M", LOCKABLE), null, op("{w:xrstors,xrstors64} M"),
                 op("{w:xsavec,xsavec64} M"), op("{w:xsaves,xsaves64} M"),
                 pfx(op("vmptrld Mq"), op("vmclear Mq"), op("vmxon Mq"), null), op("vmptrst Mq"));
         Entry register = reg(null, null, null, null, null, null, pfx(op("rdrand Rv"), op("rdrand Rv"), null, null),

@@ -69,7 +69,7 @@ final class X87Map {
         }
         REGISTER_BY_RM[2][5] = names(null, "fucompp", null, null, null, null, null, null);
         REGISTER_BY_RM[3][4] = names("fneni(8087 only)", "fndisi(8087 only)", "fnclex", "fninit",
-                "fsetpm(287 only)", "frstpm", null, null);
+                "fnsetpm(287 only)", "frstpm(287 only)", null, null);
         REGISTER[3][5] = f("fucomi", Form.STI_ST);
         REGISTER[3][6] = f("fcomi", Form.STI_ST);
         // DC and DE with ST(i) as destination: AT&T swaps the SUB/SUBR and DIV/DIVR names.

@@ -16,11 +16,11 @@ final class OpcodeCorpus {
             {0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00},
             {(byte) 0x80, 0x10, 0x00, 0x00, 0x7f, 0x7f, (byte) 0xff, 0x00}};
 
-    /** ModRM + SIB/displacement starts: register forms and the memory addressing forms. */
-    private static final int[][] FULL_MODRM = {{0x00}, {0x04, 0x24}, {0x04, 0x88}, {0x04, 0x25}, {0x04, 0x65},
-            {0x04, 0x26}, {0x05}, {0x40}, {0x44, 0x64}, {0x85}, {0x86}, {0xc0}, {0xc1}, {0xc2}, {0xc3}, {0xc4},
-            {0xc5}, {0xc6}, {0xc7}};
-    private static final int[][] SHORT_MODRM = {{0x00}, {0x44, 0x48}, {0x05}, {0xc1}, {0xc6}};
+    /** ModRM + SIB/displacement starts: the memory addressing forms and register forms. */
+    private static final int[][] MODRM_FORMS = {{0x00}, {0x04, 0x88}, {0x04, 0x25}, {0x05}, {0x44, 0x64}, {0x85},
+            {0xc1}, {0xc6}, {0x04, 0x65}, {0x04, 0x26}};
+    /** The forms used with each prefix set. */
+    private static final int[][] PREFIXED_FORMS = {{0x00}, {0xc1}, {0x44, 0x64}};
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private int slots;
@@ -51,23 +51,49 @@ final class OpcodeCorpus {
         return r;
     }
 
-    /** Every opcode with every ModRM.reg and the full set of r/m forms, then with each prefix set. */
-    void addMap(int[] escape, int[][] prefixSets) {
+    /** Whether an entry chooses by ModRM.reg or ModRM.rm (so every reg/rm value deserves a test). */
+    private static boolean grouped(Entry e, boolean byRm) {
+        return switch (e) {
+            case Entry.ByReg r -> !byRm || java.util.Arrays.stream(r.byReg()).anyMatch(x -> grouped(x, true));
+            case Entry.ByRm r -> true;
+            case Entry.ByMod m -> grouped(m.memory(), byRm) || grouped(m.register(), byRm);
+            case Entry.ByPrefix p -> grouped(p.none(), byRm) || grouped(p.p66(), byRm) || grouped(p.pF3(), byRm)
+                    || grouped(p.pF2(), byRm);
+            case Entry.ByMode m -> grouped(m.legacy(), byRm) || grouped(m.long64(), byRm);
+            case Entry.ByW w -> grouped(w.w0(), byRm) || grouped(w.w1(), byRm);
+            case Entry.ByL l -> grouped(l.l0(), byRm) || grouped(l.l1(), byRm);
+            default -> false;
+        };
+    }
+
+    private static int[] withReg(int[] form, int reg) {
+        int[] m = form.clone();
+        m[0] |= reg << 3;
+        return m;
+    }
+
+    /**
+     * Every opcode of a map: each ModRM form (every ModRM.reg for groups, every register ModRM byte
+     * for groups chosen by ModRM.rm), then a few forms with each prefix set.
+     */
+    void addMap(int[] escape, Entry[] map, int[][] prefixSets) {
         for (int opcode = 0; opcode < 256; opcode++) {
             int[] head = concat(escape, new int[] {opcode});
-            for (int reg = 0; reg < 8; reg++) {
-                for (int[] modrm : FULL_MODRM) {
-                    int[] m = modrm.clone();
-                    m[0] |= reg << 3;
-                    add(concat(head, m));
+            boolean byReg = grouped(map[opcode], false);
+            for (int f = 0; f < MODRM_FORMS.length; f++) {
+                for (int reg = byReg ? 0 : f & 7; reg < (byReg ? 8 : (f & 7) + 1); reg++) {
+                    add(concat(head, withReg(MODRM_FORMS[f], reg)));
+                }
+            }
+            if (grouped(map[opcode], true)) {
+                for (int modrm = 0xc0; modrm < 0x100; modrm++) {
+                    add(concat(head, new int[] {modrm}));
                 }
             }
             for (int[] prefix : prefixSets) {
-                for (int reg = 0; reg < 8; reg++) {
-                    for (int[] modrm : SHORT_MODRM) {
-                        int[] m = modrm.clone();
-                        m[0] |= reg << 3;
-                        add(concat(concat(prefix, head), m));
+                for (int f = 0; f < PREFIXED_FORMS.length; f++) {
+                    for (int reg = byReg ? 0 : f * 3 & 7; reg < (byReg ? 8 : (f * 3 & 7) + 1); reg++) {
+                        add(concat(concat(prefix, head), withReg(PREFIXED_FORMS[f], reg)));
                     }
                 }
             }
@@ -90,7 +116,7 @@ final class OpcodeCorpus {
 
     /** VEX: both forms, every map 1..3 opcode, pp, L, W, with register and memory ModRM. */
     void addVex(boolean longMode) {
-        int[][] modrms = {{0xc1}, {0xd3}, {0x00}, {0x44, 0x48}, {0x05}};
+        int[][] modrms = {{0xc1}, {0x04, 0x48}, {0x05}};
         for (int opcode = 0; opcode < 256; opcode++) {
             for (int pp = 0; pp < 4; pp++) {
                 for (int l = 0; l < 2; l++) {
@@ -118,17 +144,16 @@ final class OpcodeCorpus {
         boolean longMode = size == CodeSize.BITS_64;
         int[][] legacy = {{0x66}, {0xf3}, {0xf2}, {0x67}, {0xf0}, {0x64}, {0x2e}, {0x66, 0xf2}};
         int[][] prefixes = longMode
-                ? concatSets(legacy, new int[][] {{0x48}, {0x41}, {0x44}, {0x42}, {0x40}, {0x4f}, {0x66, 0x48},
-                        {0x48, 0x66}})
+                ? concatSets(legacy, new int[][] {{0x48}, {0x41}, {0x44}, {0x42}, {0x40}, {0x66, 0x48}})
                 : legacy;
         int[][] ssePrefixes = longMode
                 ? new int[][] {{0x66}, {0xf3}, {0xf2}, {0x48}, {0x66, 0x48}, {0x45}, {0xf2, 0x48}, {0xf3, 0x48}}
                 : new int[][] {{0x66}, {0xf3}, {0xf2}};
         OpcodeCorpus c = new OpcodeCorpus();
-        c.addMap(new int[0], prefixes);
-        c.addMap(new int[] {0x0f}, concatSets(ssePrefixes, new int[][] {{0x67}, {0xf0}, {0x64}}));
-        c.addMap(new int[] {0x0f, 0x38}, ssePrefixes);
-        c.addMap(new int[] {0x0f, 0x3a}, ssePrefixes);
+        c.addMap(new int[0], OneByteMap.MAP, prefixes);
+        c.addMap(new int[] {0x0f}, TwoByteMap.MAP, concatSets(ssePrefixes, new int[][] {{0x67}, {0xf0}, {0x64}}));
+        c.addMap(new int[] {0x0f, 0x38}, ThreeByteMaps.MAP_38, ssePrefixes);
+        c.addMap(new int[] {0x0f, 0x3a}, ThreeByteMaps.MAP_3A, ssePrefixes);
         c.addX87(longMode ? new int[][] {{0x66}, {0x48}, {0x67}} : new int[][] {{0x66}, {0x67}});
         c.addVex(longMode);
         return c;
