@@ -48,13 +48,12 @@ class FrameworkTest {
     }
 
     @Test
-    void knownBugPatternsMatchOnlyTheirShape() {
+    void noMismatchIsSetAsideWhileNoBugIsKnown() {
+        // Every known bug is fixed: the random runs must report every mismatch, hiding none.
+        assertThat(KnownEmulatorBug.values()).isEmpty();
         assertThat(explains("mov qword ptr [r13], r13   ; r13=0x1234000000000e3b", "exception: kvm #GP, emu #SS"))
-                .isEqualTo(KnownEmulatorBug.R12_R13_BASE_TREATED_AS_STACK);
-        assertThat(explains("mov rax, qword ptr [r12+0x8]", "exception: kvm #GP, emu #SS"))
-                .isEqualTo(KnownEmulatorBug.R12_R13_BASE_TREATED_AS_STACK);
-        assertThat(explains("mov rax, qword ptr [rbx]", "exception: kvm #GP, emu #SS")).as("another base").isNull();
-        assertThat(explains("mov rax, qword ptr [r13]", "rax: kvm 1, emu 2")).as("another difference").isNull();
+                .isNull();
+        assertThat(explains("mov rax, qword ptr [r13]", "rax: kvm 1, emu 2")).isNull();
     }
 
     @Test

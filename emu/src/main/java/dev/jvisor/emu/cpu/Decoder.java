@@ -334,7 +334,8 @@ final class Decoder {
                 disp = (int) fetch32();
             } else {
                 base = b | (rexB ? 8 : 0);
-                stackBase = b == 4 || b == 5;
+                stackBase = base == 4 || base == 5; // RSP/RBP, not R12/R13
+
             }
         } else if (modRm == 5 && mod == 0) {
             base = Cpu.ZERO;
@@ -344,7 +345,7 @@ final class Decoder {
             }
         } else {
             base = modRm | (rexB ? 8 : 0);
-            stackBase = modRm == 5;
+            stackBase = base == 5; // RBP, not R13
         }
         if (mod == 1) {
             disp = (byte) fetch8();
