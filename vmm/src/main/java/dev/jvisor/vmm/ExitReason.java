@@ -54,6 +54,20 @@ public sealed interface ExitReason {
         }
     }
 
+    /**
+     * The guest wrote {@code value} to a debug-exit port (QEMU's isa-debug-exit): the status is
+     * {@code (value << 1) | 1}, of which the host keeps the low 8 bits.
+     */
+    record DebugExit(long value) implements ExitReason {
+        public String describe() {
+            return String.format("the guest wrote 0x%x to the debug-exit port", value);
+        }
+
+        public int exitStatus() {
+            return dev.jvisor.devices.testing.DebugExitDevice.exitStatus(value);
+        }
+    }
+
     /** Somebody outside the guest stopped it (the console's escape key, the API). */
     record Stopped(String by) implements ExitReason {
         public String describe() {

@@ -2,6 +2,7 @@ package dev.jvisor.vmm;
 
 import dev.jvisor.devices.Bus;
 import dev.jvisor.devices.BusVmOps;
+import dev.jvisor.devices.testing.DebugExitDevice;
 import dev.jvisor.hypervisor.Hypervisor;
 import dev.jvisor.hypervisor.HypervisorException;
 import dev.jvisor.hypervisor.Vcpu;
@@ -78,8 +79,12 @@ public final class MachineBuilder {
             machine.attach(vm, devices, virtio);
             virtio.attach(devices.pci, memory, vm.interrupts());
             long rsdp = PlatformTables.install(memory, map, config.vcpus(), true);
+            for (DebugExitConfig d : config.debugExits()) {
+                ports.register("debug-exit", d.ioBase(), d.ioSize(),
+                        new DebugExitDevice(value -> machine.stop(new ExitReason.DebugExit(value))));
+            }
             BootSetup boot = KernelLoader.load(config.kernel(), config.initrd(), config.cmdline(), memory, map,
-                    BootOptions.withRsdp(rsdp));
+                    new BootOptions(rsdp, config.modules()));
             for (Vcpu v : vm.vcpus()) {
                 FirmwareSetup.apply(v);
             }

@@ -41,6 +41,7 @@ public final class VirtualMachine implements AutoCloseable, PowerControl {
     private boolean pauseRequested;
     private int parked;
     private boolean started;
+    private volatile VcpuSupervisor supervisor;
 
     VirtualMachine(String backend, GuestMemory memory, BusVmOps ops) {
         this.backend = backend;
@@ -119,6 +120,13 @@ public final class VirtualMachine implements AutoCloseable, PowerControl {
                 if (stopping) {
                     break;
                 }
+                VcpuSupervisor sup = supervisor;
+                if (sup != null) {
+                    sup.beforeRun(vcpu);
+                    if (stopping) {
+                        break;
+                    }
+                }
                 VcpuExit e = vcpu.run();
                 switch (e) {
                     case VcpuExit.Kicked k -> {
@@ -129,8 +137,10 @@ public final class VirtualMachine implements AutoCloseable, PowerControl {
                     case VcpuExit.Shutdown s -> stop(new ExitReason.GuestShutdown(s.detail()));
                     case VcpuExit.Crashed c -> stop(new ExitReason.Crashed(vcpu.index(), c.report()));
                     case VcpuExit.Debug d -> {
-                        // Only a debugger that called Vcpu.setDebug gets these, and none is attached
-                        // through this class yet: carry on as if nothing happened.
+                        // Only a debugger that called Vcpu.setDebug gets these; without one, carry on.
+                        if (sup != null) {
+                            sup.debugEvent(vcpu, d);
+                        }
                     }
                 }
             }
@@ -170,7 +180,22 @@ public final class VirtualMachine implements AutoCloseable, PowerControl {
             for (Vcpu v : vm.vcpus()) {
                 v.kick();
             }
+            VcpuSupervisor s = supervisor;
+            if (s != null) {
+                s.machineStopped(reason);
+            }
         }
+    }
+
+    /**
+     * Lets {@code s} hold vCPUs and receive their debug events (a GDB stub). Before {@link #start()}.
+     * A vCPU held by the supervisor does not count as parked for {@link #pause()}.
+     */
+    public synchronized void supervise(VcpuSupervisor s) {
+        if (started) {
+            throw new IllegalStateException("a supervisor must be installed before the VM starts");
+        }
+        this.supervisor = s;
     }
 
     /** Parks every vCPU and returns once they are all parked. */

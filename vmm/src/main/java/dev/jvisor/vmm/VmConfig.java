@@ -1,5 +1,6 @@
 package dev.jvisor.vmm;
 
+import dev.jvisor.machine.boot.BootModule;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
@@ -18,9 +19,12 @@ import java.util.Optional;
  * @param drives      virtio-blk disks, in the order the guest sees them
  * @param nets        virtio-net interfaces, in the order the guest sees them
  * @param rng         whether the VM has a virtio-rng entropy device
+ * @param modules     Multiboot modules after the initrd (module 0 when given), in order
+ * @param debugExits  QEMU-compatible debug-exit ports (test harnesses)
  */
 public record VmConfig(Path kernel, Optional<Path> initrd, String cmdline, long memoryBytes, int vcpus,
-                       Accel accel, List<DriveConfig> drives, List<NetConfig> nets, boolean rng) {
+                       Accel accel, List<DriveConfig> drives, List<NetConfig> nets, boolean rng,
+                       List<BootModule> modules, List<DebugExitConfig> debugExits) {
     public VmConfig {
         Objects.requireNonNull(kernel, "kernel");
         Objects.requireNonNull(initrd, "initrd");
@@ -28,26 +32,43 @@ public record VmConfig(Path kernel, Optional<Path> initrd, String cmdline, long 
         Objects.requireNonNull(accel, "accel");
         drives = List.copyOf(drives);
         nets = List.copyOf(nets);
+        modules = List.copyOf(modules);
+        debugExits = List.copyOf(debugExits);
     }
 
     /** A VM with no drives, no network interfaces and a virtio-rng. */
     public VmConfig(Path kernel, Optional<Path> initrd, String cmdline, long memoryBytes, int vcpus, Accel accel) {
-        this(kernel, initrd, cmdline, memoryBytes, vcpus, accel, List.of(), List.of(), true);
+        this(kernel, initrd, cmdline, memoryBytes, vcpus, accel, List.of(), List.of(), true, List.of(), List.of());
     }
 
     /** This configuration with these drives instead. */
     public VmConfig withDrives(List<DriveConfig> newDrives) {
-        return new VmConfig(kernel, initrd, cmdline, memoryBytes, vcpus, accel, newDrives, nets, rng);
+        return new VmConfig(kernel, initrd, cmdline, memoryBytes, vcpus, accel, newDrives, nets, rng,
+                modules, debugExits);
     }
 
     /** This configuration with these network interfaces instead. */
     public VmConfig withNets(List<NetConfig> newNets) {
-        return new VmConfig(kernel, initrd, cmdline, memoryBytes, vcpus, accel, drives, newNets, rng);
+        return new VmConfig(kernel, initrd, cmdline, memoryBytes, vcpus, accel, drives, newNets, rng,
+                modules, debugExits);
     }
 
     /** This configuration with or without the virtio-rng. */
     public VmConfig withRng(boolean withRng) {
-        return new VmConfig(kernel, initrd, cmdline, memoryBytes, vcpus, accel, drives, nets, withRng);
+        return new VmConfig(kernel, initrd, cmdline, memoryBytes, vcpus, accel, drives, nets, withRng,
+                modules, debugExits);
+    }
+
+    /** This configuration with these Multiboot modules (after the initrd) instead. */
+    public VmConfig withModules(List<BootModule> newModules) {
+        return new VmConfig(kernel, initrd, cmdline, memoryBytes, vcpus, accel, drives, nets, rng, newModules,
+                debugExits);
+    }
+
+    /** This configuration with these debug-exit ports instead. */
+    public VmConfig withDebugExits(List<DebugExitConfig> newDebugExits) {
+        return new VmConfig(kernel, initrd, cmdline, memoryBytes, vcpus, accel, drives, nets, rng, modules,
+                newDebugExits);
     }
 
     /** The back-end choice of {@code --accel}. */

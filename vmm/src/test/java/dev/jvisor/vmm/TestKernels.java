@@ -23,8 +23,9 @@ final class TestKernels {
     }
 
     /**
-     * A Multiboot kernel that prints {@code "cmdline=<cmdline>\n"}, then for each module
-     * {@code "module=<string> size=<hex size> first=<first byte>\n"}, then powers off.
+     * A Multiboot kernel that prints {@code "cmd=<cmdline>\n"}, then for each module
+     * {@code "m=<string> <hex size> <hex first byte>\n"}, then for each memory-map entry
+     * {@code "e=<hex base, low 32 bits> <hex length, low 32 bits> <hex type>\n"}, then powers off.
      */
     static byte[] multibootReporter() {
         Asm a = new Asm(32, LOAD_ADDRESS);
@@ -62,6 +63,23 @@ final class TestKernels {
         a.mov(AL, '\n').out(DX, AL);
         a.add(EDI, 16).dec(ECX).jmp(modLoop);
         a.bind(modsDone);
+        // Memory map (info flags bit 6): mmap_length at 44, mmap_addr at 48; each entry is
+        // {size, base_addr (u64), length (u64), type} and the next one starts size + 4 bytes on.
+        a.mov(EDI, Mem.at(EBP, 48));
+        a.mov(ECX, Mem.at(EBP, 44)).add(ECX, EDI);
+        Label mapLoop = a.here();
+        Label mapDone = a.newLabel();
+        a.cmp(EDI, ECX).j(Cond.AE, mapDone);
+        a.mov(AL, 'e').out(DX, AL);
+        a.mov(AL, '=').out(DX, AL);
+        a.mov(EAX, Mem.at(EDI, 4)).call(putHex);
+        a.mov(AL, ' ').out(DX, AL);
+        a.mov(EAX, Mem.at(EDI, 12)).call(putHex);
+        a.mov(AL, ' ').out(DX, AL);
+        a.mov(EAX, Mem.at(EDI, 20)).call(putHex);
+        a.mov(AL, '\n').out(DX, AL);
+        a.add(EDI, Mem.at(EDI)).add(EDI, 4).jmp(mapLoop);
+        a.bind(mapDone);
         // ACPI S5: SLP_TYP in bits 10-12, SLP_EN bit 13 (ACPI 6.4 §4.8.3.2.1).
         a.mov(DX, PM1A_CNT).mov(AX, (SLP_TYP_S5 << 10) | (1 << 13)).out(DX, AX);
         Label hang = a.here();
@@ -85,6 +103,35 @@ final class TestKernels {
         a.pop(EBX).pop(ECX).ret();
         byte[] code = a.assemble();
         return elf32(code, LOAD_ADDRESS, a.addressOf(entry));
+    }
+
+    /**
+     * A Multiboot kernel that writes {@code value} (32 bits) to the debug-exit port at {@code port},
+     * then powers off through ACPI (so a missing device shows as a power-off, not as this exit).
+     */
+    static byte[] debugExit(int port, int value) {
+        Asm a = multibootStart();
+        a.mov(EDX, port).mov(EAX, value).out(DX, EAX);
+        a.mov(DX, PM1A_CNT).mov(AX, (SLP_TYP_S5 << 10) | (1 << 13)).out(DX, AX);
+        Label hang = a.here();
+        a.hlt().jmp(hang);
+        return elf32(a.assemble(), LOAD_ADDRESS, LOAD_ADDRESS + 12);
+    }
+
+    /** A Multiboot kernel that loads an empty IDT and raises #UD: a triple fault (status 4). */
+    static byte[] tripleFault() {
+        Asm a = multibootStart();
+        a.push(0).push(0).lidt(Mem.at(ESP)); // a zero limit: no exception can be delivered
+        a.ud2();
+        return elf32(a.assemble(), LOAD_ADDRESS, LOAD_ADDRESS + 12);
+    }
+
+    /** A Multiboot header (12 bytes; the entry follows it) and a stack. */
+    private static Asm multibootStart() {
+        Asm a = new Asm(32, LOAD_ADDRESS);
+        a.dd(0x1BADB002).dd(0).dd(-0x1BADB002);
+        a.mov(ESP, 0x9_0000);
+        return a;
     }
 
     /** A minimal ELF32 executable with one PT_LOAD segment at {@code address}. */
