@@ -16,6 +16,10 @@ final class Block {
     final long hostPage2;
     volatile boolean valid = true;
     Block hashNext;
+    /** Executions so far, until the block is compiled. */
+    int hotness;
+    /** The compiled form, once the block is hot (null before). */
+    CompiledBlock compiled;
 
     Block(long linear, long hostOffset, long csBase, int codeSize, Insn[] insns, long hostPage1, long hostPage2) {
         this.linear = linear;

@@ -101,6 +101,8 @@ public final class Cpu implements CpuView {
     /** Set from any thread to make the run loop look at {@link #env} and kick requests. */
     volatile boolean attention;
     volatile boolean kickRequested;
+    /** Index within its block of the instruction a compiled block was running when it faulted. */
+    int faultIndex;
     /** The last fault was a non-canonical address (the executor turns it into #SS for stack accesses). */
     boolean nonCanonicalFault;
     /** Guest instructions retired (approximately: counted per executed block). */

@@ -15,6 +15,18 @@ public final class Executor {
     private final Cpu cpu;
     private final CodeCache cache;
     private final Translator translator;
+    /**
+     * The translation tier, off by default ({@code -Djvisor.emu.jit=true} turns it on): a block is
+     * compiled to bytecode once it has run {@link #JIT_THRESHOLD} times. Measured on these hosts it
+     * does not pay yet — the Linux boot got slower (new classes start in HotSpot's bytecode
+     * interpreter, and boot code is rarely hot enough to reach C2), and a tight loop gained nothing
+     * measurable, since devirtualising the calls alone leaves the instruction bodies as they are. It
+     * is the seam for the next step: emitting each instruction's semantics with its operands as
+     * constants.
+     */
+    private static final boolean JIT = Boolean.parseBoolean(System.getProperty("jvisor.emu.jit", "false"));
+    private static final int JIT_THRESHOLD = Integer.getInteger("jvisor.emu.jit.threshold", 5000);
+    private final BlockCompiler compiler = new BlockCompiler();
     private final Block[] jumpCache = new Block[1 << JUMP_CACHE_BITS];
     private long nextTimerPoll;
     /** Linear addresses of the last blocks run, newest at recentIndex - 1: crash reports show them. */
@@ -31,6 +43,23 @@ public final class Executor {
 
     public long blocksTranslated() {
         return blocksTranslated;
+    }
+
+    private boolean compileEverything;
+
+    /** Blocks compiled by the translation tier so far. */
+    public long compiledBlocks() {
+        return compiler.compiledBlocks();
+    }
+
+    /** Runs with every block compiled on first use (tests of the translation tier). */
+    VcpuExit runWithEveryBlockCompiled() {
+        compileEverything = true;
+        try {
+            return run();
+        } finally {
+            compileEverything = false;
+        }
     }
 
     /** Runs until a kick, an unwakeable halt, a triple fault or an emulator failure. */
@@ -245,6 +274,22 @@ public final class Executor {
     private void execute(Block b) {
         Cpu c = cpu;
         recentBlocks[recentIndex++ & 63] = b.linear;
+        CompiledBlock compiled = b.compiled;
+        if (compiled != null) {
+            c.exitBlock = false;
+            try {
+                compiled.run(c);
+            } catch (CpuException e) {
+                Insn at = b.insns[c.faultIndex];
+                c.rip = at.rip;
+                c.instructions += c.faultIndex;
+                deliverFault(c, e, at);
+            }
+            return;
+        }
+        if ((JIT || compileEverything) && ++b.hotness >= (compileEverything ? 1 : JIT_THRESHOLD) && b.valid) {
+            b.compiled = compiler.compile(b);
+        }
         Insn[] insns = b.insns;
         int n = insns.length - 1;
         int i = 0;
@@ -265,15 +310,20 @@ public final class Executor {
         } catch (CpuException e) {
             c.rip = insns[i].rip;
             c.instructions += i;
-            int vector = e.vector;
-            if (c.nonCanonicalFault) {
-                c.nonCanonicalFault = false;
-                if (vector == CpuException.GP && insns[i].usesStackSegment()) {
-                    vector = CpuException.SS;
-                }
-            }
-            Interrupts.deliverException(c, vector, e.hasErrorCode, e.errorCode);
+            deliverFault(c, e, insns[i]);
         }
+    }
+
+    /** Delivers the exception {@code at} raised (RIP already points at it). */
+    private static void deliverFault(Cpu c, CpuException e, Insn at) {
+        int vector = e.vector;
+        if (c.nonCanonicalFault) {
+            c.nonCanonicalFault = false;
+            if (vector == CpuException.GP && at.usesStackSegment()) {
+                vector = CpuException.SS;
+            }
+        }
+        Interrupts.deliverException(c, vector, e.hasErrorCode, e.errorCode);
     }
 
     private Block findBlock() {
