@@ -110,20 +110,32 @@ final class TwoByteMap {
         SimdMap.fillTwoByte(MAP);
     }
 
-    /** Group 7 (0F 01): descriptor tables in memory forms, many system instructions in register forms. */
+    /**
+     * Group 7 (0F 01): descriptor tables in memory forms, many system instructions in register forms
+     * (SDM Vol. 2 Table A-6 and the AMD APM Vol. 3 opcode map). Most register forms ignore 66/F2/F3
+     * (objdump then names the prefix as unused); where a prefix selects another instruction, or makes
+     * the encoding invalid, the form is written per prefix.
+     */
     private static Entry group7() {
-        Entry reg0 = rm(null, op("vmcall"), op("vmlaunch"), op("vmresume"), op("vmxoff"), op("pconfig"), null,
-                null);
-        Entry reg1 = rm(op("monitor EDX,ECX,aAX"), op("mwait ECX,EAX"), op("clac"), op("stac"), null, null, null,
-                op("encls"));
+        Entry reg0 = rm(op("enclv"), op("vmcall"), op("vmlaunch"), op("vmresume"), op("vmxoff"), op("pconfig"),
+                pfx(op("wrmsrns"), null, op("wrmsrlist"), op("rdmsrlist")), null);
+        Entry reg1 = rm(op("monitor EDX,ECX,aAX"), op("mwait ECX,EAX"), op("clac"), op("stac"),
+                pfx(null, op("tdcall"), null, null), pfx(null, op("seamret"), null, null),
+                pfx(null, op("seamops"), null, null), pfx(op("encls"), op("seamcall"), null, null));
         Entry reg2 = rm(op("xgetbv"), op("xsetbv"), null, null, op("vmfunc"), op("xend"), op("xtest"),
                 op("enclu"));
-        Entry reg3 = rm(op("vmrun aAX"), op("vmmcall"), op("vmload aAX"), op("vmsave aAX"), op("stgi"), op("clgi"),
-                op("skinit EAX"), op("invlpga ECX,aAX"));
-        Entry reg5 = pfx(rm(null, null, null, null, null, null, op("rdpkru"), op("wrpkru")), null,
-                rm(null, null, op("saveprevssp"), null, null, null, null, null), null);
-        Entry reg7 = rm(mode(null, op("swapgs")), op("rdtscp"), op("monitorx EDX,ECX,aAX"),
-                op("mwaitx EBX,ECX,EAX"), op("clzero aAX"), op("rdpru"), null, null);
+        Entry vmgexit = op("vmgexit");
+        Entry reg3 = rm(op("vmrun"), pfx(op("vmmcall"), null, vmgexit, vmgexit), op("vmload"), op("vmsave"),
+                op("stgi"), op("clgi"), op("skinit"), op("invlpga"));
+        Entry reg5 = rm(pfx(op("serialize"), null, op("setssbsy"), op("xsusldtrk")),
+                pfx(null, null, null, op("xresldtrk")), pfx(null, null, op("saveprevssp"), null), null,
+                pfx(null, null, op("uiret"), null), pfx(null, null, op("testui"), null),
+                pfx(op("rdpkru"), null, op("clui"), null), pfx(op("wrpkru"), null, op("stui"), null));
+        Entry reg7 = rm(mode(null, op("swapgs")), op("rdtscp"), pfx(op("monitorx EDX,ECX,aAX"), null, op("mcommit"), null),
+                pfx(op("mwaitx EBX,ECX,EAX"), null, null, null), op("clzero aAX"),
+                pfx(op("rdpru"), null, op("rmpquery"), null), pfx(op("invlpgb"), null, op("rmpadjust"),
+                        op("rmpupdate")),
+                pfx(op("tlbsync"), null, op("psmash"), op("pvalidate")));
         return mod(reg(op("sgdt{G} M"), op("sidt{G} M"), op("lgdt{G} M"), op("lidt{G} M"), op("smsw Ew"),
                         pfx(null, null, op("rstorssp Mq"), null), op("lmsw Ew"), op("invlpg M")),
                 reg(reg0, reg1, reg2, reg3, op("smsw Ev"), reg5, op("lmsw Ew"), reg7));
