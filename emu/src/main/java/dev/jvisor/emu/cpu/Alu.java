@@ -56,6 +56,22 @@ final class Alu {
         return r;
     }
 
+    /** LOCK op [mem], src: a compare-and-set loop (the flags are those of the update that took). */
+    static void atomically(Cpu c, int op, int size, long addr, long src) {
+        AtomicSlot s = c.atomic;
+        s.begin(addr, size);
+        try {
+            long old;
+            long r;
+            do {
+                old = s.load();
+                r = compute(c, op, size, old, src);
+            } while (!s.compareAndSet(r));
+        } finally {
+            s.end();
+        }
+    }
+
     private static boolean writes(int op) {
         return op != CMP && op != TEST;
     }
@@ -101,6 +117,10 @@ final class Alu {
         @Override
         void exec(Cpu c) {
             long addr = ea(c);
+            if (atomic) {
+                atomically(c, op, size, addr, readReg(c));
+                return;
+            }
             long a = writes(op) ? c.mmu.readForWrite(addr, size) : c.mmu.read(addr, size);
             long r = compute(c, op, size, a, readReg(c));
             if (writes(op)) {
@@ -114,6 +134,10 @@ final class Alu {
         @Override
         void exec(Cpu c) {
             long addr = ea(c);
+            if (atomic) {
+                atomically(c, op, size, addr, imm & mask(size));
+                return;
+            }
             long a = writes(op) ? c.mmu.readForWrite(addr, size) : c.mmu.read(addr, size);
             long r = compute(c, op, size, a, imm & mask(size));
             if (writes(op)) {

@@ -33,6 +33,26 @@ final class BitOps {
                 bit = (int) (offset & (bits - 1));
                 value = op == BT ? c.mmu.read(addr, size) : c.mmu.readForWrite(addr, size);
             }
+            if (atomic && rm < 0 && op != BT) {
+                AtomicSlot s = c.atomic;
+                s.begin(addr, size);
+                try {
+                    long v;
+                    long nv;
+                    do {
+                        v = s.load();
+                        nv = switch (op) {
+                            case BTS -> v | (1L << bit);
+                            case BTR -> v & ~(1L << bit);
+                            default -> v ^ (1L << bit);
+                        };
+                    } while (!s.compareAndSet(nv));
+                    Flags.setCf(c, ((v >>> bit) & 1) != 0);
+                } finally {
+                    s.end();
+                }
+                return;
+            }
             boolean old = ((value >>> bit) & 1) != 0;
             long nv = switch (op) {
                 case BTS -> value | (1L << bit);

@@ -10,6 +10,9 @@ import java.util.Map;
  * page when the page is written (self-modifying code: the kernel patches its own text at boot for
  * alternatives and static keys, and user pages are recycled; decoded code must never go stale).
  *
+ * <p>Shared by the vCPUs of a VM; its methods are synchronized (lookups happen only when a CPU's
+ * own jump cache misses).
+ *
  * <p>Pages holding blocks are flagged in each CPU's {@link Mmu#codePages}; the MMU keeps no write
  * TLB entry for them, so every store to such a page reaches {@link #invalidateHostRange}.
  */
@@ -19,6 +22,8 @@ public final class CodeCache {
     private final Map<Long, List<Block>> byPage = new HashMap<>();
     private final List<Mmu> mmus = new ArrayList<>();
     private int blocks;
+    /** The VM-wide lock for locked operations no aligned word contains (see {@link AtomicSlot}). */
+    final java.util.concurrent.locks.ReentrantLock splitLock = new java.util.concurrent.locks.ReentrantLock();
 
     /** An empty cache. */
     public CodeCache() {
@@ -27,7 +32,7 @@ public final class CodeCache {
     private long invalidations;
 
     /** Registers a CPU whose MMU must learn about code pages. */
-    void attach(Mmu mmu) {
+    synchronized void attach(Mmu mmu) {
         mmus.add(mmu);
         mmu.codeCache = this;
     }
@@ -37,7 +42,7 @@ public final class CodeCache {
         return (int) (h >>> 48) & (BUCKETS - 1);
     }
 
-    Block lookup(long linear, long hostOffset, long csBase, int codeSize) {
+    synchronized Block lookup(long linear, long hostOffset, long csBase, int codeSize) {
         for (Block b = table[bucket(hostOffset)]; b != null; b = b.hashNext) {
             if (b.matches(linear, hostOffset, csBase, codeSize)) {
                 return b;
@@ -46,7 +51,7 @@ public final class CodeCache {
         return null;
     }
 
-    void insert(Block b) {
+    synchronized void insert(Block b) {
         int i = bucket(b.hostOffset);
         b.hashNext = table[i];
         table[i] = b;
@@ -72,7 +77,7 @@ public final class CodeCache {
     }
 
     /** A store hit {@code [hostOffset, hostOffset+size)}: drop every block on the touched pages. */
-    void invalidateHostRange(long hostOffset, int size) {
+    synchronized void invalidateHostRange(long hostOffset, int size) {
         long first = hostOffset & ~0xfffL;
         long last = (hostOffset + size - 1) & ~0xfffL;
         for (long p = first; p <= last; p += 0x1000) {
@@ -119,7 +124,7 @@ public final class CodeCache {
     }
 
     /** Drops everything (guest reset). */
-    void clear() {
+    synchronized void clear() {
         for (List<Block> list : byPage.values()) {
             for (Block b : list) {
                 b.valid = false;
@@ -135,11 +140,11 @@ public final class CodeCache {
         blocks = 0;
     }
 
-    public int size() {
+    public synchronized int size() {
         return blocks;
     }
 
-    public long invalidations() {
+    public synchronized long invalidations() {
         return invalidations;
     }
 }

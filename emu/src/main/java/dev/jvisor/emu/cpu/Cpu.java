@@ -111,6 +111,9 @@ public final class Cpu implements CpuView {
     final CpuException fault = new CpuException();
     final Mmu mmu;
     final Cpuid cpuid;
+    /** Several vCPUs share memory: locked instructions must be really atomic. */
+    final boolean smp;
+    final AtomicSlot atomic = new AtomicSlot(this);
 
     /**
      * @param index  the CPU number (also its APIC ID)
@@ -127,6 +130,7 @@ public final class Cpu implements CpuView {
         }
         this.mmu = new Mmu(this, memory);
         this.cpuid = new Cpuid(index, cpus);
+        this.smp = cpus > 1;
         resetState();
     }
 

@@ -168,10 +168,13 @@ final class Decoder {
         tt.imm = 0;
         tt.op = 0;
         tt.rep = 0;
+        tt.atomic = false;
 
         Insn insn = b == 0x0f ? OpcodeMap2.decode(this, fetch8()) : OpcodeMap1.decode(this, b);
         if (lock && !lockable(insn)) {
             insn = undefined();
+        } else if (cpu.smp && insn.rm < 0 && (lock || insn instanceof Moves.Xchg)) {
+            insn.atomic = true; // XCHG with memory is locked even without the prefix
         }
         insn.rip = (start - csBase) & (mode == 64 ? -1L : 0xffff_ffffL);
         insn.length = count;

@@ -36,6 +36,11 @@ abstract class Insn {
     int addrSize;
     /** REP/REPE (1) or REPNE (2) prefix, for string instructions. */
     int rep;
+    /**
+     * The memory read-modify-write must be atomic against other vCPUs (LOCK prefix or XCHG with
+     * memory, in a VM with several vCPUs): done through {@link Cpu#atomic}.
+     */
+    boolean atomic;
 
     abstract void exec(Cpu c);
 
@@ -139,6 +144,7 @@ abstract class Insn {
         op = d.op;
         addrSize = d.addrSize;
         rep = d.rep;
+        atomic = d.atomic;
         @SuppressWarnings("unchecked")
         T self = (T) this;
         return self;

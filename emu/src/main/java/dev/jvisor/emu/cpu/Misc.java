@@ -6,7 +6,7 @@ package dev.jvisor.emu.cpu;
  */
 final class Misc {
     static final int NOP = 0, CLC = 1, STC = 2, CMC = 3, CLD = 4, STD = 5, CBW = 6, CWD = 7, LAHF = 8, SAHF = 9,
-            XLAT = 10, CPUID = 11, RDTSC = 12, SALC = 13, FWAIT = 14, LFENCE = 15, CLFLUSH = 16;
+            XLAT = 10, CPUID = 11, RDTSC = 12, SALC = 13, FWAIT = 14, LFENCE = 15, CLFLUSH = 16, PAUSE = 17;
 
     private Misc() {
     }
@@ -17,8 +17,15 @@ final class Misc {
         void exec(Cpu c) {
             long[] r = c.r;
             switch (op) {
-                case NOP, LFENCE -> {
+                case NOP -> {
                 }
+                case LFENCE -> {
+                    // LFENCE/SFENCE/MFENCE: order this vCPU's accesses against the other vCPUs'.
+                    if (c.smp) {
+                        java.lang.invoke.VarHandle.fullFence();
+                    }
+                }
+                case PAUSE -> Thread.onSpinWait(); // spin-wait hint: let the host CPU's sibling run
                 case CLC -> Flags.setCf(c, false);
                 case STC -> Flags.setCf(c, true);
                 case CMC -> Flags.setCf(c, !c.cf());
@@ -72,6 +79,21 @@ final class Misc {
         @Override
         void exec(Cpu c) {
             long addr = rm < 0 ? ea(c) : 0;
+            if (atomic) {
+                AtomicSlot s = c.atomic;
+                s.begin(addr, size);
+                try {
+                    long src = readReg(c);
+                    long old;
+                    do {
+                        old = s.load();
+                    } while (!s.compareAndSet(Alu.compute(c, Alu.ADD, size, old, src)));
+                    writeReg(c, old);
+                } finally {
+                    s.end();
+                }
+                return;
+            }
             long dst = rm >= 0 ? getReg(c, rm, rmHi, size) : c.mmu.readForWrite(addr, size);
             long src = readReg(c);
             long sum = Alu.compute(c, Alu.ADD, size, dst, src);
@@ -94,6 +116,30 @@ final class Misc {
         @Override
         void exec(Cpu c) {
             long addr = rm < 0 ? ea(c) : 0;
+            if (atomic) {
+                AtomicSlot s = c.atomic;
+                s.begin(addr, size);
+                try {
+                    long acc = getReg(c, 0, false, size);
+                    long want = readReg(c);
+                    while (true) {
+                        long cur = s.load();
+                        if (cur != acc) {
+                            // On failure hardware writes the old value back; atomically that is no
+                            // change at all, so nothing is stored.
+                            Alu.compute(c, Alu.CMP, size, acc, cur);
+                            setReg(c, 0, false, size, cur);
+                            return;
+                        }
+                        if (s.compareAndSet(want)) {
+                            Alu.compute(c, Alu.CMP, size, acc, cur);
+                            return;
+                        }
+                    }
+                } finally {
+                    s.end();
+                }
+            }
             long dst = rm >= 0 ? getReg(c, rm, rmHi, size) : c.mmu.readForWrite(addr, size);
             long acc = getReg(c, 0, false, size);
             Alu.compute(c, Alu.CMP, size, acc, dst);
@@ -118,6 +164,30 @@ final class Misc {
         @Override
         void exec(Cpu c) {
             long addr = ea(c);
+            if (atomic) {
+                long[] r = c.r;
+                long expected = (r[0] & 0xffff_ffffL) | (r[2] << 32);
+                long f = Flags.status(c) & ~Cpu.ZF;
+                AtomicSlot s = c.atomic;
+                s.begin(addr, 8);
+                try {
+                    while (true) {
+                        long cur = s.load();
+                        if (cur != expected) {
+                            r[0] = cur & 0xffff_ffffL;
+                            r[2] = cur >>> 32;
+                            Flags.eager(c, f);
+                            return;
+                        }
+                        if (s.compareAndSet((r[3] & 0xffff_ffffL) | (r[1] << 32))) {
+                            Flags.eager(c, f | Cpu.ZF);
+                            return;
+                        }
+                    }
+                } finally {
+                    s.end();
+                }
+            }
             long mem = c.mmu.readForWrite(addr, 8);
             long[] r = c.r;
             long expected = (r[0] & 0xffff_ffffL) | (r[2] << 32);

@@ -108,6 +108,19 @@ final class Moves {
                 long b = readReg(c);
                 setReg(c, rm, rmHi, size, b);
                 writeReg(c, a);
+            } else if (atomic) {
+                AtomicSlot s = c.atomic;
+                s.begin(ea(c), size);
+                try {
+                    long v = readReg(c);
+                    long old;
+                    do {
+                        old = s.load();
+                    } while (!s.compareAndSet(v));
+                    writeReg(c, old);
+                } finally {
+                    s.end();
+                }
             } else {
                 long addr = ea(c);
                 long a = c.mmu.readForWrite(addr, size);

@@ -284,7 +284,7 @@ final class OpcodeMap1 {
     private static Insn row9(Decoder d, int b) {
         Insn t = d.t;
         if (b == 0x90 && !d.rexB) {
-            t.op = Misc.NOP; // also PAUSE (F3 90)
+            t.op = d.repPrefix == 1 ? Misc.PAUSE : Misc.NOP; // F3 90 is PAUSE
             return d.make(new Misc.Simple());
         }
         if (b <= 0x97) {

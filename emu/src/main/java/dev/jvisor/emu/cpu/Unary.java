@@ -8,6 +8,18 @@ final class Unary extends Insn {
     void exec(Cpu c) {
         if (rm >= 0) {
             setReg(c, rm, rmHi, size, apply(c, getReg(c, rm, rmHi, size)));
+        } else if (atomic) {
+            // A retried INC/DEC still sees the original CF: the failed attempt's lazy flags keep it.
+            AtomicSlot s = c.atomic;
+            s.begin(ea(c), size);
+            try {
+                long v;
+                do {
+                    v = s.load();
+                } while (!s.compareAndSet(apply(c, v)));
+            } finally {
+                s.end();
+            }
         } else {
             long addr = ea(c);
             long v = c.mmu.readForWrite(addr, size);
