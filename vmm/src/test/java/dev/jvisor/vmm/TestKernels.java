@@ -126,6 +126,30 @@ final class TestKernels {
         return elf32(a.assemble(), LOAD_ADDRESS, LOAD_ADDRESS + 12);
     }
 
+    /** What {@link #traceTarget} consists of: the image and the addresses of its pieces. */
+    record TraceTarget(byte[] elf, long entry, long work, long workEnd) {
+    }
+
+    /**
+     * A Multiboot kernel for the trace tests: calls {@code work} (which writes 'T' to COM1), reads
+     * the local APIC's version register (MMIO), then raises #UD with an empty IDT (a triple fault).
+     */
+    static TraceTarget traceTarget() {
+        Asm a = multibootStart();
+        Label work = a.newLabel();
+        a.call(work);
+        a.mov(EAX, Mem.abs(0xfee0_0030L));
+        a.push(0).push(0).lidt(Mem.at(ESP));
+        a.ud2();
+        a.bind(work);
+        long workStart = a.address();
+        a.mov(EDX, COM1).mov(AL, 'T').out(DX, AL);
+        a.ret();
+        long workEnd = a.address();
+        return new TraceTarget(elf32(a.assemble(), LOAD_ADDRESS, LOAD_ADDRESS + 12), LOAD_ADDRESS + 12, workStart,
+                workEnd);
+    }
+
     /** A Multiboot header (12 bytes; the entry follows it) and a stack. */
     private static Asm multibootStart() {
         Asm a = new Asm(32, LOAD_ADDRESS);
