@@ -26,7 +26,10 @@ sealed interface Entry {
     int LOCKABLE = 1 << 12; // takes LOCK, and with it the HLE prefixes XACQUIRE/XRELEASE (F2/F3)
     int HLE_ALWAYS = 1 << 13; // XCHG: F2/F3 are XACQUIRE/XRELEASE even without LOCK
     int HLE_RELEASE = 1 << 14; // MOV to memory: F3 is XRELEASE (SDM Vol. 1 §16.3.3)
+    int VEX_W0 = 1 << 16; // the VEX form requires VEX.W0
+    int VEX_W1 = 1 << 17; // the VEX form requires VEX.W1
     int KEEP_PREFIX = 1 << 15; // reached through a 66/F2/F3 column, yet the prefix keeps its usual meaning
+    int W_USES_66 = 1 << 18; // with REX.W, objdump still counts a 66 prefix as used (MOVSXD, 0F 18 hints)
 
     /** An encoding that is not an instruction: objdump prints {@code (bad)}. */
     record Bad() implements Entry {

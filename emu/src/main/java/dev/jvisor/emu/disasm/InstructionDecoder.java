@@ -108,12 +108,13 @@ final class InstructionDecoder {
         }
         if (opsizeFromRexW) {
             prefixes.rex(Prefixes.REX_W);
-            if (prefixes.opsize && prefixes.mandatory != 0x66) {
-                prefixes.opsizeUsed = true; // objdump counts 66 as consulted even when REX.W wins
+            if (prefixes.opsize && prefixes.mandatory != 0x66 && op.has(Entry.W_USES_66)) {
+                prefixes.opsizeUsed = true; // a few forms count 66 as consulted even when REX.W wins
             }
         }
         return opsizeValue;
     }
+
 
     /** The operand size without counting REX.W as used (z-sized operands ignore REX.W). */
     int opsizeIgnoringW() {
@@ -189,6 +190,9 @@ final class InstructionDecoder {
             return bad(opcodeEnd);
         }
         if (!vex && found.has(Entry.KEEP_PREFIX)) {
+            if (prefixes.mandatory == 0x66 && (prefixes.rex & Prefixes.REX_W) != 0) {
+                prefixes.opsizeUsed = true; // objdump consumed 66 choosing the form; REX.W sets the size
+            }
             prefixes.mandatory = 0; // e.g. 66 on BSF is an operand-size prefix, F3 on a hint NOP is unused
         }
         op = found;
@@ -361,8 +365,11 @@ final class InstructionDecoder {
                 wide = true;
             }
         }
-        if (!usesVvvv && vexVvvv != 0) {
+        if ((!usesVvvv && vexVvvv != 0) || (found.has(Entry.VEX_W0) && vexW) || (found.has(Entry.VEX_W1) && !vexW)) {
             return false;
+        }
+        if (found.mnemonic().startsWith("~") && !found.mnemonic().startsWith("~v")) {
+            return !vexL; // BMI1/BMI2 general-register forms are VEX.L0 only
         }
         return !vexL || wide || scalar(found.mnemonic());
     }
@@ -385,6 +392,9 @@ final class InstructionDecoder {
             prefixes.mandatory = 0xf3;
             text = "pause";
         } else if (prefixes.rex(Prefixes.REX_B) || prefixes.opsize) {
+            if (prefixes.opsize && (prefixes.rex & Prefixes.REX_W) != 0) {
+                prefixes.opsizeUsed = true;
+            }
             op = (Op) OneByteMap.MAP[0x91];
             return render();
         }

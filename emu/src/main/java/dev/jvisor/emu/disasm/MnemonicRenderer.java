@@ -57,6 +57,10 @@ final class MnemonicRenderer {
             d.prefixes.adsizeUsed = true;
             return choose(m.substring(3), d.adsize);
         }
+        if (m.startsWith("W:")) {
+            String[] two = m.substring(2).split(",", -1);
+            return d.rexW() ? two[1] : two[0]; // VEX.W selects the element size in every mode
+        }
         if (m.startsWith("w:")) {
             String[] two = m.substring(2).split(",", -1);
             return d.mode == 64 && d.rexW() ? two[1] : two[0]; // W selects 64-bit forms in 64-bit mode only
@@ -75,7 +79,7 @@ final class MnemonicRenderer {
                 yield d.adsize != d.mode ? suffix(d.adsize) : "";
             }
             case "MO" -> d.adsize == 64 ? "movabs" : "mov"; // 64-bit moffs (SDM Vol. 2 "MOV" A0..A3)
-            case "MI" -> d.opsize() == 64 ? "movabs" : "mov"; // 64-bit immediate (B8+r with REX.W)
+            case "MI" -> d.opsizeQuiet() == 64 ? "movabs" : "mov"; // 64-bit immediate (B8+r with REX.W)
             case "X" -> d.vex && d.mod != 3 ? (d.vexL ? "y" : "x") : "";
             case "P" -> predicate(d, ops);
             case "C" -> pclmulSelector(d, ops);
@@ -160,7 +164,7 @@ final class MnemonicRenderer {
             default -> null;
         };
         if (name == null) {
-            return "";
+            return "q";
         }
         ops.remove(ops.size() - 1);
         return name;
@@ -169,6 +173,7 @@ final class MnemonicRenderer {
     /** REP/REPZ/BND names, NOTRACK and Jcc hints consume their prefixes. */
     private static void prefixUse(InstructionDecoder d, Op op, StringBuilder mnemonic) {
         Prefixes px = d.prefixes;
+        px.bndBranch = op.has(Entry.BND);
         if (px.rep != 0 && px.mandatory == 0) {
             if (op.has(Entry.REP)) {
                 px.repUsed = true;
@@ -177,6 +182,7 @@ final class MnemonicRenderer {
                 px.repUsed = true;
                 px.repName = px.rep == 0xf3 ? "repz" : "repnz";
             } else if (op.has(Entry.BND) && px.rep == 0xf2) {
+                px.bndBranch = true;
                 px.repUsed = true;
                 px.repName = "bnd";
             }

@@ -51,7 +51,8 @@ final class OneByteMap {
         MAP[0x60] = op("pusha{D}", I64);
         MAP[0x61] = op("popa{D}", I64);
         MAP[0x62] = op("bound Gv,Mv", I64 | INTEL_ORDER);
-        MAP[0x63] = mode(op("arpl Ew,Gw"), w(op("movsxd Gv,Ed"), op("movslq Gv,Ed")));
+        MAP[0x63] = mode(op("arpl Ew,Gw"), mod(w(op("movsxd Gv,Ed"), op("movslq Gv,Ed")),
+                w(op("movsxd Gv,Ed"), op("movslq Gv,Ed", W_USES_66))));
         MAP[0x68] = op("push{D} Iz", D64);
         MAP[0x69] = op("imul Gv,Ev,Iz");
         MAP[0x6a] = op("push{D} ISb", D64);

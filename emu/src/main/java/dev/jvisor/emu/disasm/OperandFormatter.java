@@ -196,7 +196,7 @@ final class OperandFormatter {
             case T -> Registers.test(d.reg);
             case BND -> "%bnd" + d.reg;
             case BNDM -> d.mod == 3 ? "%bnd" + d.rm : memory;
-            case C -> Registers.control(regRegister() | (d.prefixes.lock ? lockCr8() : 0));
+            case C -> Registers.control(regRegister() | (d.prefixes.lock && d.mode != 64 ? lockCr8() : 0));
             case D -> Registers.debug(regRegister());
             case I, I2 -> immediate(o);
             case IS -> {

@@ -34,6 +34,7 @@ final class Prefixes {
     boolean rexIgnored;
 
     private int lastSegment = -1;
+    private int lastF2 = -1;
     private int lastRep = -1;
     private int lastOpsize = -1;
     private int lastAdsize = -1;
@@ -46,6 +47,8 @@ final class Prefixes {
     int rexUsed;
     /** How F2/F3 print when used by a string instruction, a branch or HLE: "rep", "repz", "bnd"... */
     String repName;
+    /** A branch that takes MPX BND: every F2 prints as "bnd". */
+    boolean bndBranch;
     /** Printed instead of "ds" for 3E on an indirect branch. */
     boolean notrack;
     /** The mandatory prefix consumed by an SSE opcode or VEX.pp (66, F2 or F3), or 0. */
@@ -77,6 +80,9 @@ final class Prefixes {
             case 0xf2, 0xf3 -> {
                 rep = b;
                 lastRep = i;
+                if (b == 0xf2) {
+                    lastF2 = i;
+                }
             }
             case 0x66 -> {
                 opsize = true;
@@ -146,7 +152,10 @@ final class Prefixes {
             if (i == lastRep && mandatory == b) {
                 return null;
             }
-            return i == lastRep && repUsed ? repName : nameOf(b);
+            if (i == lastRep && repUsed) {
+                return repName;
+            }
+            return b == 0xf2 && bndBranch && i == lastF2 ? "bnd" : nameOf(b);
         }
         if (b == 0x66) {
             return i == lastOpsize && (opsizeUsed || mandatory == 0x66) ? null : nameOf(b);

@@ -54,7 +54,7 @@ final class SimdMap {
         m[0x2d] = pfx(op("cvtps2pi Pq,Wq"), op("cvtpd2pi Pq,Wo"), op("cvtss2si Gy,Wd"), op("cvtsd2si Gy,Wq"));
         m[0x2e] = pfx(op("ucomiss Vo,Wd"), op("ucomisd Vo,Wq"), null, null);
         m[0x2f] = pfx(op("comiss Vo,Wd"), op("comisd Vo,Wq"), null, null);
-        m[0x50] = pfx(mod(null, op("movmskps Gd,Ux")), mod(null, op("movmskpd Gd,Ux")), null, null);
+        m[0x50] = pfx(mod(null, op("movmskps Gy,Ux")), mod(null, op("movmskpd Gy,Ux")), null, null);
         m[0x51] = pfx(op("sqrtps Vx,Wx"), op("sqrtpd Vx,Wx"), op("sqrtss Vo,Ho,Wd"), op("sqrtsd Vo,Ho,Wq"));
         m[0x52] = pfx(op("rsqrtps Vx,Wx"), null, op("rsqrtss Vo,Ho,Wd"), null);
         m[0x53] = pfx(op("rcpps Vx,Wx"), null, op("rcpss Vo,Ho,Wd"), null);
@@ -115,7 +115,8 @@ final class SimdMap {
             m[opc] = pfx(op(md0[opc - 0xd0] + " Pq,Qq"), op(md0[opc - 0xd0] + " Vx,Hx,Wo"), null, null);
         }
         m[0xd6] = pfx(null, op("movq Wq,Vo"), mod(null, op("movq2dq Vo,Nq")), mod(null, op("movdq2q Pq,Uo")));
-        m[0xd7] = pfx(mod(null, op("pmovmskb Gd,Nq")), mod(null, op("pmovmskb Gd,Ux")), null, null);
+        Entry pmovmskb = mod(null, op("pmovmskb Gy,Nq", KEEP_PREFIX));
+        m[0xd7] = pfx(pmovmskb, mod(null, op("pmovmskb Gy,Ux")), pmovmskb, pmovmskb);
         m[0xe6] = pfx(null, op("cvttpd2dq{X} Vo,Wx"), op("cvtdq2pd Vx,Wo"), op("cvtpd2dq{X} Vo,Wx"));
         m[0xe7] = pfx(mod(op("movntq Mq,Pq"), null), mod(op("movntdq Mx,Vx"), null), null, null);
         m[0xf0] = pfx(null, null, null, mod(op("lddqu Vx,Mx"), null));

@@ -30,6 +30,16 @@ final class ThreeByteMaps {
         return pfx(null, w(null, op(text)), null, null);
     }
 
+    /** A VEX.256-only form (VEX.L0 is #UD) with the 66 prefix and VEX.W0. */
+    private static Entry vex66L1W0(String text) {
+        return pfx(null, w(l(null, op(text)), null), null, null);
+    }
+
+    /** A VEX.256-only form with the 66 prefix and VEX.W1. */
+    private static Entry vex66L1W1(String text) {
+        return pfx(null, w(null, l(null, op(text))), null, null);
+    }
+
     /** A VEX-only form with the 66 prefix. */
     private static Entry vex66(String text) {
         return pfx(null, op(text), null, null);
@@ -52,11 +62,11 @@ final class ThreeByteMaps {
         m[0x13] = vex66W0("~vcvtph2ps Vx,Wo");
         m[0x14] = sse66("Vo,Wo,XMM0", "blendvps");
         m[0x15] = sse66("Vo,Wo,XMM0", "blendvpd");
-        m[0x16] = vex66W0("~vpermps Vx,Hx,Wx");
+        m[0x16] = vex66L1W0("~vpermps Vx,Hx,Wx");
         m[0x17] = sse66("Vx,Wx", "ptest");
         m[0x18] = vex66W0("~vbroadcastss Vx,Wd");
-        m[0x19] = vex66W0("~vbroadcastsd Vx,Wq");
-        m[0x1a] = vex66W0("~vbroadcastf128 Vx,Mo");
+        m[0x19] = vex66L1W0("~vbroadcastsd Vx,Wq");
+        m[0x1a] = vex66L1W0("~vbroadcastf128 Vx,Mo");
         m[0x1c] = pfx(op("pabsb Pq,Qq"), op("pabsb Vx,Wx"), null, null);
         m[0x1d] = pfx(op("pabsw Pq,Qq"), op("pabsw Vx,Wx"), null, null);
         m[0x1e] = pfx(op("pabsd Pq,Qq"), op("pabsd Vx,Wx"), null, null);
@@ -73,26 +83,26 @@ final class ThreeByteMaps {
         m[0x2d] = vex66W0("~vmaskmovpd Vx,Hx,Mx");
         m[0x2e] = vex66W0("~vmaskmovps Mx,Hx,Vx");
         m[0x2f] = vex66W0("~vmaskmovpd Mx,Hx,Vx");
-        m[0x36] = vex66W0("~vpermd Vx,Hx,Wx");
+        m[0x36] = vex66L1W0("~vpermd Vx,Hx,Wx");
         String[] m37 = {"pcmpgtq", "pminsb", "pminsd", "pminuw", "pminud", "pmaxsb", "pmaxsd", "pmaxuw", "pmaxud",
                 "pmulld"};
         for (int i = 0; i < m37.length; i++) {
             m[0x37 + i] = sse66("Vx,Hx,Wx", m37[i]);
         }
         m[0x41] = sse66("Vo,Wo", "phminposuw");
-        m[0x45] = vex66("~vpsrlv{w:d,q} Vx,Hx,Wx");
+        m[0x45] = vex66("~vpsrlv{W:d,q} Vx,Hx,Wx");
         m[0x46] = vex66W0("~vpsravd Vx,Hx,Wx");
-        m[0x47] = vex66("~vpsllv{w:d,q} Vx,Hx,Wx");
+        m[0x47] = vex66("~vpsllv{W:d,q} Vx,Hx,Wx");
         m[0x58] = vex66W0("~vpbroadcastd Vx,Wd");
         m[0x59] = vex66W0("~vpbroadcastq Vx,Wq");
-        m[0x5a] = vex66W0("~vbroadcasti128 Vx,Mo");
+        m[0x5a] = vex66L1W0("~vbroadcasti128 Vx,Mo");
         m[0x78] = vex66W0("~vpbroadcastb Vx,Wb");
         m[0x79] = vex66W0("~vpbroadcastw Vx,Ww");
         m[0x80] = pfx(null, mod(op("invept Gs,Mo"), null), null, null);
         m[0x81] = pfx(null, mod(op("invvpid Gs,Mo"), null), null, null);
         m[0x82] = pfx(null, mod(op("invpcid Gs,Mo"), null), null, null);
-        m[0x8c] = vex66("~vpmaskmov{w:d,q} Vx,Hx,Mx");
-        m[0x8e] = vex66("~vpmaskmov{w:d,q} Mx,Hx,Vx");
+        m[0x8c] = vex66("~vpmaskmov{W:d,q} Vx,Hx,Mx");
+        m[0x8e] = vex66("~vpmaskmov{W:d,q} Mx,Hx,Vx");
         fma(m);
         m[0xc8] = pfx(op("sha1nexte Vo,Wo"), null, null, null);
         m[0xc9] = pfx(op("sha1msg1 Vo,Wo"), null, null, null);
@@ -100,7 +110,7 @@ final class ThreeByteMaps {
         m[0xcb] = pfx(op("sha256rnds2 Vo,Wo,XMM0"), null, null, null);
         m[0xcc] = pfx(op("sha256msg1 Vo,Wo"), null, null, null);
         m[0xcd] = pfx(op("sha256msg2 Vo,Wo"), null, null, null);
-        m[0xcf] = sse66("Vx,Hx,Wx", "gf2p8mulb");
+        m[0xcf] = pfx(null, op("gf2p8mulb Vx,Hx,Wx", VEX_W0), null, null);
         m[0xdb] = sse66("Vo,Wo", "aesimc");
         m[0xdc] = sse66("Vx,Hx,Wx", "aesenc");
         m[0xdd] = sse66("Vx,Hx,Wx", "aesenclast");
@@ -112,7 +122,7 @@ final class ThreeByteMaps {
                 op("crc32{S} Gy,Ev"));
         m[0xf5] = pfx(op("~bzhi Gy,Ey,By"), mod(op("wruss{w:d,q} My,Gy"), null), op("~pext Gy,By,Ey"),
                 op("~pdep Gy,By,Ey"));
-        m[0xf8] = pfx(null, mod(op("movdir64b Gs,M"), null), null, null);
+        m[0xf8] = pfx(null, mod(op("movdir64b Ga,M"), null), null, null);
         m[0xf9] = pfx(mod(op("movdiri My,Gy"), null), null, null, null);
         m[0xf2] = pfx(op("~andn Gy,By,Ey"), null, null, null);
         m[0xf3] = pfx(reg(null, op("~blsr By,Ey"), op("~blsmsk By,Ey"), op("~blsi By,Ey"), null, null, null, null),
@@ -123,12 +133,12 @@ final class ThreeByteMaps {
         m[0xf7] = pfx(op("~bextr Gy,Ey,By"), op("~shlx Gy,Ey,By"), op("~sarx Gy,Ey,By"), op("~shrx Gy,Ey,By"));
 
         m = MAP_3A;
-        m[0x00] = vex66W1("~vpermq Vx,Wx,Ib");
-        m[0x01] = vex66W1("~vpermpd Vx,Wx,Ib");
+        m[0x00] = vex66L1W1("~vpermq Vx,Wx,Ib");
+        m[0x01] = vex66L1W1("~vpermpd Vx,Wx,Ib");
         m[0x02] = vex66W0("~vpblendd Vx,Hx,Wx,Ib");
         m[0x04] = vex66W0("~vpermilps Vx,Wx,Ib");
         m[0x05] = vex66W0("~vpermilpd Vx,Wx,Ib");
-        m[0x06] = vex66W0("~vperm2f128 Vx,Hx,Wx,Ib");
+        m[0x06] = vex66L1W0("~vperm2f128 Vx,Hx,Wx,Ib");
         m[0x08] = sse66("Vx,Wx,Ib", "roundps");
         m[0x09] = sse66("Vx,Wx,Ib", "roundpd");
         m[0x0a] = sse66("Vo,Ho,Wd,Ib", "roundss");
@@ -141,19 +151,19 @@ final class ThreeByteMaps {
         m[0x15] = sse66("Ed,Vo,Ib", "pextrw");
         m[0x16] = pfx(null, op("{w:pextrd,pextrq} Ey,Vo,Ib"), null, null);
         m[0x17] = sse66("Ed,Vo,Ib", "extractps");
-        m[0x18] = vex66W0("~vinsertf128 Vx,Hx,Wo,Ib");
-        m[0x19] = vex66W0("~vextractf128 Wo,Vx,Ib");
+        m[0x18] = vex66L1W0("~vinsertf128 Vx,Hx,Wo,Ib");
+        m[0x19] = vex66L1W0("~vextractf128 Wo,Vx,Ib");
         m[0x1d] = vex66W0("~vcvtps2ph Wo,Vx,Ib");
         m[0x20] = sse66("Vo,Ho,Ed,Ib", "pinsrb");
         m[0x21] = sse66("Vo,Ho,Wd,Ib", "insertps");
         m[0x22] = pfx(null, op("{w:pinsrd,pinsrq} Vo,Ho,Ey,Ib"), null, null);
-        m[0x38] = vex66W0("~vinserti128 Vx,Hx,Wo,Ib");
-        m[0x39] = vex66W0("~vextracti128 Wo,Vx,Ib");
+        m[0x38] = vex66L1W0("~vinserti128 Vx,Hx,Wo,Ib");
+        m[0x39] = vex66L1W0("~vextracti128 Wo,Vx,Ib");
         m[0x40] = sse66("Vx,Hx,Wx,Ib", "dpps");
         m[0x41] = sse66("Vo,Ho,Wo,Ib", "dppd");
         m[0x42] = sse66("Vx,Hx,Wx,Ib", "mpsadbw");
-        m[0x44] = sse66("Vx,Hx,Wx,Ib", "pclmul{C}qdq");
-        m[0x46] = vex66W0("~vperm2i128 Vx,Hx,Wx,Ib");
+        m[0x44] = sse66("Vx,Hx,Wx,Ib", "pclmul{C}dq");
+        m[0x46] = vex66L1W0("~vperm2i128 Vx,Hx,Wx,Ib");
         m[0x4a] = vex66W0("~vblendvps Vx,Hx,Wx,Lx");
         m[0x4b] = vex66W0("~vblendvpd Vx,Hx,Wx,Lx");
         m[0x4c] = vex66W0("~vpblendvb Vx,Hx,Wx,Lx");
@@ -162,8 +172,8 @@ final class ThreeByteMaps {
         m[0x62] = sse66("Vo,Wo,Ib", "pcmpistrm");
         m[0x63] = sse66("Vo,Wo,Ib", "pcmpistri");
         m[0xcc] = pfx(op("sha1rnds4 Vo,Wo,Ib"), null, null, null);
-        m[0xce] = sse66("Vx,Hx,Wx,Ib", "gf2p8affineqb");
-        m[0xcf] = sse66("Vx,Hx,Wx,Ib", "gf2p8affineinvqb");
+        m[0xce] = pfx(null, op("gf2p8affineqb Vx,Hx,Wx,Ib", VEX_W1), null, null);
+        m[0xcf] = pfx(null, op("gf2p8affineinvqb Vx,Hx,Wx,Ib", VEX_W1), null, null);
         m[0xdf] = sse66("Vo,Wo,Ib", "aeskeygenassist");
         m[0xf0] = pfx(null, null, null, op("~rorx Gy,Ey,Ib"));
     }

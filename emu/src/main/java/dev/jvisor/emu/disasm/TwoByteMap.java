@@ -31,24 +31,30 @@ final class TwoByteMap {
         MAP[0x0e] = op("femms");
         MAP[0x1a] = pfx(mod(op("bndldx BND,M"), op("nop Ev")), op("bndmov BND,BNDM"), op("bndcl BND,Es"),
                 op("bndcu BND,Es"));
-        MAP[0x1b] = pfx(mod(op("bndstx M,BND"), op("nop Ev")), op("bndmov BNDM,BND"), mod(op("bndmk BND,M"), null),
+        MAP[0x1b] = pfx(mod(op("bndstx M,BND"), op("nop Ev")), op("bndmov BNDM,BND"),
+                mod(op("bndmk BND,M"), op("nop Ev", KEEP_PREFIX)),
                 op("bndcn BND,Es"));
         Entry hint = op("nop{S} Ev", KEEP_PREFIX);
+        // 0F 18 /6 and /7 in 64-bit mode are PREFETCHIT1/0 with RIP-relative operands; objdump then
+        // treats F2/F3 as part of the (hint) form and 66 as consumed.
+        Entry hint18 = op("nop{S} Ev", KEEP_PREFIX | W_USES_66);
+        Entry consumed = op("nop{S} Ev", W_USES_66);
+        Entry hintIt = mode(hint, pfx(hint18, hint18, consumed, consumed));
         MAP[0x18] = mod(reg(op("prefetchnta M", KEEP_PREFIX), op("prefetcht0 M", KEEP_PREFIX),
-                op("prefetcht1 M", KEEP_PREFIX), op("prefetcht2 M", KEEP_PREFIX), hint, hint, hint, hint), hint);
+                op("prefetcht1 M", KEEP_PREFIX), op("prefetcht2 M", KEEP_PREFIX), hint, hint, hintIt, hintIt), hint);
         for (int i = 0x19; i <= 0x1f; i++) {
             if (i != 0x1a && i != 0x1b && i != 0x1c && i != 0x1e) {
                 MAP[i] = hint;
             }
         }
-        Entry hintNop = op("nop{S} Ev", KEEP_PREFIX);
+        Entry hintNop = op("nop{S} Ev", KEEP_PREFIX | W_USES_66);
         MAP[0x1e] = pfx(hintNop, hintNop,
                 mod(hintNop, reg(hintNop, w(op("rdsspd Rd"), op("rdsspq Rq")), hintNop, hintNop, hintNop, hintNop,
                         hintNop, rm(hintNop, hintNop, op("endbr64"), op("endbr32"), hintNop, hintNop, hintNop,
                                 hintNop))),
                 hintNop);
-        MAP[0x1c] = mod(reg(op("cldemote Mb"), hintNop, hintNop, hintNop, hintNop, hintNop, hintNop, hintNop),
-                hintNop);
+        MAP[0x1c] = pfx(mod(reg(op("cldemote Mb"), hintNop, hintNop, hintNop, hintNop, hintNop, hintNop, hintNop),
+                hintNop), hintNop, hintNop, hintNop);
         MAP[0x20] = op("mov Rs,Cd");
         MAP[0x21] = op("mov Rs,Dd");
         MAP[0x22] = op("mov Cd,Rs");
@@ -131,8 +137,8 @@ final class TwoByteMap {
                 pfx(null, null, null, op("xresldtrk")), pfx(null, null, op("saveprevssp"), null), null,
                 pfx(null, null, op("uiret"), null), pfx(null, null, op("testui"), null),
                 pfx(op("rdpkru"), null, op("clui"), null), pfx(op("wrpkru"), null, op("stui"), null));
-        Entry reg7 = rm(mode(null, op("swapgs")), op("rdtscp"), pfx(op("monitorx EDX,ECX,aAX"), null, op("mcommit"), null),
-                pfx(op("mwaitx EBX,ECX,EAX"), null, null, null), op("clzero aAX"),
+        Entry reg7 = rm(op("swapgs"), op("rdtscp"), pfx(op("monitorx EDX,ECX,aAX"), null, op("mcommit"), null),
+                pfx(op("mwaitx EBX,ECX,EAX"), null, null, null), op("clzero"),
                 pfx(op("rdpru"), null, op("rmpquery"), null), pfx(op("invlpgb"), null, op("rmpadjust"),
                         op("rmpupdate")),
                 pfx(op("tlbsync"), null, op("psmash"), op("pvalidate")));
@@ -148,16 +154,20 @@ final class TwoByteMap {
                 op("{w:xrstor,xrstor64} M", KEEP_PREFIX), op("{w:xsaveopt,xsaveopt64} M", KEEP_PREFIX),
                 op("clflush M", KEEP_PREFIX)};
         Entry memory = reg(legacy[0], legacy[1], legacy[2], legacy[3],
-                pfx(legacy[4], legacy[4], op("ptwrite{S} Ey"), legacy[4]), legacy[5],
-                pfx(legacy[6], op("clwb M"), op("clrssbsy Mq"), legacy[6]),
-                pfx(legacy[7], op("clflushopt M"), legacy[7], legacy[7]));
+                pfx(legacy[4], null, op("ptwrite{S64} Ey"), null), pfx(legacy[5], null, null, null),
+                pfx(legacy[6], op("clwb M"), op("clrssbsy Mq"), null), pfx(legacy[7], op("clflushopt M"), null, null));
         Entry register = pfx(
-                reg(null, null, null, null, null, op("lfence"), op("mfence"), op("sfence")),
-                null,
-                reg(op("rdfsbase Ry"), op("rdgsbase Ry"), op("wrfsbase Ry"), op("wrgsbase Ry"), op("ptwrite Ey"),
-                        op("incssp{w:d,q} Ry"), op("umonitor Ry"), null),
-                reg(null, null, null, null, null, null, op("umwait Rd"), null));
+                reg(null, null, null, null, null, op("lfence"), fence("mfence"), fence("sfence")),
+                reg(null, null, null, null, null, null, op("tpause Ry"), null),
+                reg(op("rdfsbase Rv"), op("rdgsbase Rv"), op("wrfsbase Rv"), op("wrgsbase Rv"), op("ptwrite Ey"),
+                        op("incssp{w:d,q} Ry"), op("umonitor Ra"), null),
+                reg(null, null, null, null, null, null, op("umwait Ry"), null));
         return mod(memory, register);
+    }
+
+    /** LFENCE, MFENCE, SFENCE: only ModRM.rm = 0 (E8, F0, F8) is the fence. */
+    private static Entry fence(String name) {
+        return rm(op(name), null, null, null, null, null, null, null);
     }
 
     /** Group 9 (0F C7): CMPXCHG8B/16B, XSAVES family, VMX pointers, RDRAND/RDSEED/RDPID. */
@@ -165,8 +175,9 @@ final class TwoByteMap {
         Entry memory = reg(null, op("{w:cmpxchg8b,cmpxchg16b} M", LOCKABLE), null, op("{w:xrstors,xrstors64} M"),
                 op("{w:xsavec,xsavec64} M"), op("{w:xsaves,xsaves64} M"),
                 pfx(op("vmptrld Mq"), op("vmclear Mq"), op("vmxon Mq"), null), op("vmptrst Mq"));
-        Entry register = reg(null, null, null, null, null, null, pfx(op("rdrand Rv"), op("rdrand Rv"), null, null),
-                pfx(op("rdseed Rv"), op("rdseed Rv"), op("rdpid Rs"), null));
+        Entry register = reg(null, null, null, null, null, null,
+                pfx(op("rdrand Rv"), op("rdrand Rv", KEEP_PREFIX), op("senduipi Rs", O64), null),
+                pfx(op("rdseed Rv"), op("rdseed Rv", KEEP_PREFIX), op("rdpid Rs"), null));
         return mod(memory, register);
     }
 }
