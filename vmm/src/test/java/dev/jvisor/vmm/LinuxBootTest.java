@@ -58,6 +58,28 @@ class LinuxBootTest {
     }
 
     @Test
+    void twoVcpusComeOnlineAndShareWork() throws Exception {
+        DefaultImage image = DefaultImage.ensure(DefaultImage.userCacheDirectory(), m -> { });
+        VmConfig config = new VmConfig(image.kernel(), Optional.of(image.initrd()), image.cmdline(), 256L << 20, 2,
+                VmConfig.Accel.EMU);
+        GuestConsole console = new GuestConsole();
+        try (EmuHypervisor hv = new EmuHypervisor(); VirtualMachine vm = MachineBuilder.build(config, hv, console)) {
+            console.attach(vm);
+            vm.start();
+            console.waitFor(InitScript.READY_LINE, 300, TimeUnit.SECONDS);
+            console.waitFor("# ", 60, TimeUnit.SECONDS);
+            assertThat(console.run("cat /sys/devices/system/cpu/online; nproc", 60)).contains("0-1", "2");
+            // Two busy processes at once, each pinned by the scheduler wherever it likes; both must
+            // finish with the right answer (exercises IPIs, TLB shootdowns and locked instructions).
+            assertThat(console.run("(yes | head -c 300000 | sha256sum > /tmp/a) & (yes | head -c 300000 "
+                    + "| sha256sum > /tmp/b) & wait; cat /tmp/a /tmp/b", 240))
+                    .containsPattern("([0-9a-f]{64})  -\\s+\\1  -");
+            console.type("poweroff -f");
+            assertThat(vm.awaitExit(120, TimeUnit.SECONDS)).isEqualTo(new ExitReason.PowerOff());
+        }
+    }
+
+    @Test
     void rebootEndsTheVmAsAReset() throws Exception {
         DefaultImage image = DefaultImage.ensure(DefaultImage.userCacheDirectory(), m -> { });
         VmConfig config = new VmConfig(image.kernel(), Optional.of(image.initrd()), image.cmdline(), 256L << 20, 1,
