@@ -21,8 +21,6 @@ sealed interface Entry {
     int NOTRACK = 1 << 7; // 3E is the CET NOTRACK prefix (indirect CALL/JMP)
     int HINT = 1 << 8; // 2E/3E are branch hints (Jcc)
     int INTEL_ORDER = 1 << 9; // operands printed in Intel order (ENTER)
-    int XMM_SCALAR = 1 << 10; // VEX 3-operand form only for registers (VMOVSS/VMOVSD)
-    int NO_VVVV = 1 << 11; // VEX.vvvv must be 1111b
     int LOCKABLE = 1 << 12; // takes LOCK, and with it the HLE prefixes XACQUIRE/XRELEASE (F2/F3)
     int HLE_ALWAYS = 1 << 13; // XCHG: F2/F3 are XACQUIRE/XRELEASE even without LOCK
     int HLE_RELEASE = 1 << 14; // MOV to memory: F3 is XRELEASE (SDM Vol. 1 §16.3.3)

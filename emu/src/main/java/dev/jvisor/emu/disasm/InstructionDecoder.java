@@ -183,10 +183,11 @@ final class InstructionDecoder {
             readModrm();
         }
         Entry resolved = resolve(entry);
-        if (vex && (!(resolved instanceof Op found) || !vexCapable(found) || !vexFieldsValid(found))) {
+        if (vex && (!(resolved instanceof Op found) || !VexRules.capable(found)
+                || !VexRules.fieldsValid(this, found))) {
             return bad(opcodeEnd);
         }
-        if (!(resolved instanceof Op found) || !validInMode(found) || (!vex && vexOnly(found))) {
+        if (!(resolved instanceof Op found) || !validInMode(found) || (!vex && VexRules.vexOnly(found))) {
             return bad(opcodeEnd);
         }
         if (!vex && found.has(Entry.KEEP_PREFIX)) {
@@ -319,70 +320,6 @@ final class InstructionDecoder {
 
     private boolean validInMode(Op found) {
         return !(mode == 64 && found.has(Entry.I64)) && !(mode != 64 && found.has(Entry.O64));
-    }
-
-    /**
-     * Whether a table form has a VEX encoding: the VEX-only forms (mnemonics written with a leading
-     * "~"), and SSE forms on XMM registers (not MMX, not the implicit-XMM0 and SHA forms).
-     */
-    private static boolean vexCapable(Op found) {
-        String m = found.mnemonic();
-        if (m.startsWith("~")) {
-            return true;
-        }
-        if (m.startsWith("sha")) {
-            return false;
-        }
-        boolean vector = false;
-        for (Operand o : found.operands()) {
-            switch (o.kind()) {
-                case P, Q, N, XMM0 -> {
-                    return false;
-                }
-                case V, W, U, H -> vector = true;
-                default -> {
-                }
-            }
-        }
-        return vector;
-    }
-
-    /**
-     * VEX.vvvv must be 1111b when the form has no register there, and 128-bit-only forms need VEX.L=0
-     * (SDM Vol. 2 §2.3.6, "VEX.L must be 0" / "VEX.vvvv is reserved" in each instruction's exceptions);
-     * scalar forms ignore L (LIG).
-     */
-    private boolean vexFieldsValid(Op found) {
-        boolean usesVvvv = false;
-        boolean wide = false;
-        for (Operand o : found.operands()) {
-            switch (o.kind()) {
-                case H, B -> usesVvvv = true;
-                default -> {
-                }
-            }
-            if (o.size() == Size.x || o.size() == Size.t) {
-                wide = true;
-            }
-        }
-        if ((!usesVvvv && vexVvvv != 0) || (found.has(Entry.VEX_W0) && vexW) || (found.has(Entry.VEX_W1) && !vexW)) {
-            return false;
-        }
-        if (found.mnemonic().startsWith("~") && !found.mnemonic().startsWith("~v")) {
-            return !vexL; // BMI1/BMI2 general-register forms are VEX.L0 only
-        }
-        return !vexL || wide || scalar(found.mnemonic());
-    }
-
-    private static boolean scalar(String m) {
-        String base = m.replace("{S}", "").replace("{P}", "");
-        return base.endsWith("ss") || base.endsWith("sd") || base.contains("comis") || base.startsWith("cvt")
-                || base.startsWith("~") || base.startsWith("vbroadcast") || base.startsWith("vpbroadcast");
-    }
-
-    /** Forms written VEX-only in the tables, with a leading "~" ("~andn", "~vpermq"). */
-    private static boolean vexOnly(Op found) {
-        return found.mnemonic().startsWith("~");
     }
 
     /** 90: NOP, PAUSE with F3, XCHG with REX.B or 66 (SDM Vol. 2 "NOP", "PAUSE", "XCHG"). */
