@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code jvisor run}: boots one VM with its serial console on this terminal. */
@@ -26,7 +27,8 @@ import picocli.CommandLine.Option;
                 "Without --kernel, boots the default image: Debian's cloud kernel and a busybox initramfs,",
                 "fetched from Debian on first use into the user's cache directory.",
                 "Exit status: 0 guest powered off, 2 guest rebooted, 4 guest CPU shut down (triple fault),",
-                "6 back-end failure, 1 bad input or host error."},
+                "6 back-end failure, 1 bad input or host error; with --device debug-exit,",
+                "(v << 1) | 1 when the guest writes v to it (QEMU's isa-debug-exit)."},
         footer = {"",
                 "Drives (--drive, repeatable; the guest sees /dev/vda, /dev/vdb, ... in order):",
                 "  file=PATH         the image (a comma in PATH is written ',,')",
@@ -53,6 +55,12 @@ import picocli.CommandLine.Option;
                 "  rate=..., burst=...  as for drives, for each direction separately",
                 "",
                 "Every VM has a virtio-rng fed by the host's SecureRandom (--no-rng: none).",
+                "",
+                "Kernel development (see docs/debugging.md):",
+                "  --gdb tcp:127.0.0.1:1234 [--gdb-wait]  then gdb: target remote :1234",
+                "  --device debug-exit,iobase=0xf4,iosize=4  a test suite sets the status",
+                "  --module FILE[,STRING]  more Multiboot modules (the initrd is module 0)",
+                "  --trace insn=start_kernel,exc,io --symbols System.map --trace-file t.txt",
                 "Examples:",
                 "  jvisor run --drive file=disk.qcow2 --net user,hostfwd=tcp::8022-:22",
                 "  jvisor run --drive file=data.img,format=raw,rate=20M/s+2000op/s"})
@@ -88,6 +96,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-rng", description = "Leave out the virtio-rng entropy device.")
     boolean noRng;
 
+    @Mixin
+    HarnessOptions harness = new HarnessOptions();
+
     @Override
     public Integer call() throws Exception {
         PrintStream err = System.err;
@@ -97,13 +108,15 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new VmException(e.getMessage());
         }
+        acc = harness.accel(acc);
         List<DriveConfig> driveConfigs = DeviceArguments.drives(drives);
         List<NetConfig> netConfigs = DeviceArguments.nets(nets);
-        VmConfig config = config(err, acc).withDrives(driveConfigs).withNets(netConfigs).withRng(!noRng);
+        VmConfig config = harness.apply(config(err, acc).withDrives(driveConfigs).withNets(netConfigs).withRng(!noRng));
         Hypervisor hv = Accelerators.choose(acc, err);
         SerialConsole console = new SerialConsole();
         try (hv; SerialConsole.Output out = new SerialConsole.Output();
-             VirtualMachine vm = MachineBuilder.build(config, hv, out)) {
+             VirtualMachine vm = MachineBuilder.build(config, hv, out);
+             HarnessOptions.Attached debugging = harness.attach(vm, err)) {
             console.attach(vm);
             vm.start();
             ExitReason reason = vm.awaitExit();

@@ -27,6 +27,8 @@ public final class GdbServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(GdbServer.class);
     /** How long an attaching debugger waits for the vCPUs to stop. */
     private static final long ATTACH_TIMEOUT_SECONDS = 30;
+    /** How long closing waits for a session to send its last reply after the VM ended. */
+    private static final long FAREWELL_MILLIS = 2000;
 
     private final VirtualMachine vm;
     private final RunControl control;
@@ -123,7 +125,10 @@ public final class GdbServer implements AutoCloseable {
         return reason == null ? "it still runs" : reason.describe();
     }
 
-    /** Stops listening, drops the debugger and lets held vCPUs go. */
+    /**
+     * Stops listening, drops the debugger and lets held vCPUs go. After the VM has ended, the
+     * session first gets a moment to tell the debugger how ({@code W} packet).
+     */
     @Override
     public void close() {
         closed = true;
@@ -131,6 +136,15 @@ public final class GdbServer implements AutoCloseable {
             server.close();
         } catch (IOException e) {
             // closing anyway
+        }
+        if (Thread.currentThread() != acceptor) {
+            try {
+                if (vm.awaitExit(0, TimeUnit.MILLISECONDS) != null) {
+                    acceptor.join(FAREWELL_MILLIS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         RemoteConnection c = current;
         if (c != null) {
