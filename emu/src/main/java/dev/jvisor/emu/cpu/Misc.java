@@ -25,7 +25,15 @@ final class Misc {
                         java.lang.invoke.VarHandle.fullFence();
                     }
                 }
-                case PAUSE -> Thread.onSpinWait(); // spin-wait hint: let the host CPU's sibling run
+                case PAUSE -> {
+                    // A spin-wait: with several vCPUs the one being waited for may be a host thread
+                    // that is not running now (its core is busy), so give it the core.
+                    if (c.smp) {
+                        Thread.yield();
+                    } else {
+                        Thread.onSpinWait();
+                    }
+                }
                 case CLC -> Flags.setCf(c, false);
                 case STC -> Flags.setCf(c, true);
                 case CMC -> Flags.setCf(c, !c.cf());
