@@ -18,8 +18,6 @@ import java.nio.charset.StandardCharsets;
  * restored on exit, including on abnormal exits (a shutdown hook).
  */
 final class SerialConsole implements AutoCloseable {
-    static final int ESCAPE = 0x01; // Ctrl-A
-
     /** Guest output: buffered, flushed at line ends and by a timer so partial lines appear too. */
     static final class Output extends OutputStream {
         private final OutputStream out = new FileOutputStream(FileDescriptor.out);
@@ -98,36 +96,21 @@ final class SerialConsole implements AutoCloseable {
 
     private void pump(InputStream in, Uart16550 uart, VirtualMachine vm) {
         byte[] buf = new byte[256];
-        boolean escaped = false;
+        EscapeFilter escapes = new EscapeFilter();
         try {
             while (true) {
                 int n = in.read(buf);
                 if (n < 0) {
                     return; // end of input: the guest keeps running
                 }
-                byte[] out = new byte[n];
-                int k = 0;
-                for (int i = 0; i < n; i++) {
-                    int b = buf[i] & 0xff;
-                    if (terminal && escaped) {
-                        escaped = false;
-                        if (b == 'x' || b == 'X') {
-                            vm.stop(new ExitReason.Stopped("Ctrl-A x on the console"));
-                            return;
-                        }
-                        if (b == ESCAPE) {
-                            out[k++] = (byte) b;
-                        }
-                        continue;
-                    }
-                    if (terminal && b == ESCAPE) {
-                        escaped = true;
-                        continue;
-                    }
-                    out[k++] = (byte) b;
+                // Escape keys only on a terminal: piped input is passed through byte for byte.
+                byte[] out = terminal ? escapes.filter(buf, n) : java.util.Arrays.copyOf(buf, n);
+                if (out.length > 0) {
+                    uart.enqueueInput(out);
                 }
-                if (k > 0) {
-                    uart.enqueueInput(java.util.Arrays.copyOf(out, k));
+                if (escapes.quitRequested()) {
+                    vm.stop(new ExitReason.Stopped("Ctrl-A x on the console"));
+                    return;
                 }
             }
         } catch (IOException e) {
