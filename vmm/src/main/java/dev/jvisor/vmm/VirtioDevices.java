@@ -14,6 +14,7 @@ import dev.jvisor.io.net.SwitchRegistry;
 import dev.jvisor.io.net.slirp.SlirpBackend;
 import dev.jvisor.io.net.slirp.SlirpOptions;
 import dev.jvisor.io.net.tap.TapBackend;
+import dev.jvisor.io.ratelimit.RateLimiter;
 import dev.jvisor.memory.GuestMemory;
 import dev.jvisor.virtio.VirtioPci;
 import dev.jvisor.virtio.block.BlockOptions;
@@ -56,6 +57,10 @@ public final class VirtioDevices implements AutoCloseable {
     private final boolean rng;
     private VirtioPci pci;
     private boolean closed;
+    // Kept so that a service can read I/O counters and change limits while the VM runs.
+    private final List<CountingDiskImage> countedDrives = new ArrayList<>();
+    private final List<RateLimiter> driveLimiters = new ArrayList<>();
+    private final List<RateLimiter[]> nicLimiters = new ArrayList<>();
 
     private VirtioDevices(List<Drive> drives, List<Nic> nics, boolean rng) {
         this.drives = List.copyOf(drives);
@@ -167,12 +172,19 @@ public final class VirtioDevices implements AutoCloseable {
         }
         pci = new VirtioPci(bus, memory, interrupts);
         for (Drive d : drives) {
-            pci.attachBlock(d.image(), BlockOptions.defaults().withReadOnly(d.config().readOnly())
-                    .withRateLimiter(d.config().rate().newLimiter()));
+            CountingDiskImage counted = new CountingDiskImage(d.image());
+            RateLimiter limiter = limiterFor(d.config().rate());
+            countedDrives.add(counted);
+            driveLimiters.add(limiter);
+            pci.attachBlock(counted, BlockOptions.defaults().withReadOnly(d.config().readOnly())
+                    .withRateLimiter(limiter));
         }
         for (Nic n : nics) {
             RateLimitConfig rate = n.config().rate();
-            pci.attachNet(n.backend(), NetOptions.defaults().withRateLimiters(rate.newLimiter(), rate.newLimiter()));
+            RateLimiter rx = limiterFor(rate);
+            RateLimiter tx = limiterFor(rate);
+            nicLimiters.add(new RateLimiter[]{rx, tx});
+            pci.attachNet(n.backend(), NetOptions.defaults().withRateLimiters(rx, tx));
         }
         if (rng) {
             pci.attachRng();
@@ -187,6 +199,29 @@ public final class VirtioDevices implements AutoCloseable {
     /** The network interfaces, in the order the guest sees them. */
     public List<Nic> nics() {
         return nics;
+    }
+
+    /**
+     * Always a real limiter (possibly with no bucket), so that limits can be set later with
+     * {@link RateLimiter#update}; an unlimited one costs one uncontended lock per request.
+     */
+    private static RateLimiter limiterFor(RateLimitConfig rate) {
+        return new RateLimiter(rate.bytes(), rate.ops());
+    }
+
+    /** The I/O counters of drive {@code index} (after attachment). */
+    public CountingDiskImage.Counts driveCounts(int index) {
+        return countedDrives.get(index).counts();
+    }
+
+    /** The rate limiter of drive {@code index} (after attachment); {@link RateLimiter#update} changes it live. */
+    public RateLimiter driveLimiter(int index) {
+        return driveLimiters.get(index);
+    }
+
+    /** The receive ([0]) and transmit ([1]) limiters of interface {@code index} (after attachment). */
+    public RateLimiter[] nicLimiters(int index) {
+        return nicLimiters.get(index).clone();
     }
 
     /** The devices on the PCI bus (empty before attachment), for diagnostics. */
