@@ -34,6 +34,19 @@ public final class EmuVm implements Vm {
         for (int i = 0; i < spec.vcpus(); i++) {
             vcpus.add(new EmuVcpu(i, spec.vcpus(), memory, platform, spec.ops(), codeCache));
         }
+        // Device DMA, the loader and debuggers write guest RAM behind the CPUs' backs: decoded code
+        // of those bytes must go (e.g. a disk read into a page that held another program's code).
+        memory.setWriteObserver((gpa, length) -> {
+            long done = 0;
+            while (done < length) {
+                long at = gpa + done;
+                long chunk = Math.min(length - done, 0x1000 - (at & 0xfff));
+                if (memory.isRam(at, chunk)) {
+                    codeCache.externalWrite(memory.hostOffset(at, chunk), chunk);
+                }
+                done += chunk;
+            }
+        });
     }
 
     @Override
@@ -68,6 +81,6 @@ public final class EmuVm implements Vm {
 
     @Override
     public void close() {
-        // Nothing outside the Java heap: guest memory belongs to the caller.
+        memory.setWriteObserver(null); // guest memory belongs to the caller and outlives the VM
     }
 }

@@ -33,7 +33,17 @@ public final class GuestMemory implements AutoCloseable {
         }
     }
 
+    /**
+     * Told about every write that reaches guest RAM outside a CPU (device DMA, the loader, a
+     * debugger): the emulator uses it to drop decoded code those bytes replace.
+     */
+    @FunctionalInterface
+    public interface WriteObserver {
+        void written(long gpa, long length);
+    }
+
     private final Arena arena;
+    private volatile WriteObserver writeObserver;
     private final MemorySegment mapping;
     private final MemoryRegion[] regions;
     private final DirtyBitmap[] dirty;
@@ -250,10 +260,15 @@ public final class GuestMemory implements AutoCloseable {
     }
 
     /**
-     * Records a write made outside these accessors (by the emulator straight into the mapping, or by
-     * a device through a {@link #slice}) when dirty tracking is on.
+     * Records a write made outside these accessors (by a device through a {@link #slice}): tells
+     * the write observer, and marks the pages dirty when dirty tracking is on. Every writer of guest
+     * RAM other than a vCPU must call it (the accessors of this class do).
      */
     public void noteWrite(long gpa, long len) {
+        WriteObserver observer = writeObserver;
+        if (observer != null) {
+            observer.written(gpa, len);
+        }
         if (!dirtyTracking) {
             return;
         }
@@ -264,6 +279,11 @@ public final class GuestMemory implements AutoCloseable {
                 return;
             }
         }
+    }
+
+    /** Installs the observer of writes made through {@link #noteWrite} (null removes it). */
+    public void setWriteObserver(WriteObserver observer) {
+        this.writeObserver = observer;
     }
 
     /** The software dirty bitmap of region {@code slot}. */

@@ -21,6 +21,8 @@ public final class CodeCache {
     private final Block[] table = new Block[BUCKETS];
     private final Map<Long, List<Block>> byPage = new HashMap<>();
     private final List<Mmu> mmus = new ArrayList<>();
+    /** One byte per host page: non-zero while the page holds blocks (VM-wide copy of the MMUs' flags). */
+    private volatile byte[] codePages = new byte[0];
     private int blocks;
     /** The VM-wide lock for locked operations no aligned word contains (see {@link AtomicSlot}). */
     final java.util.concurrent.locks.ReentrantLock splitLock = new java.util.concurrent.locks.ReentrantLock();
@@ -35,6 +37,9 @@ public final class CodeCache {
     synchronized void attach(Mmu mmu) {
         mmus.add(mmu);
         mmu.codeCache = this;
+        if (codePages.length < mmu.codePages.length) {
+            codePages = java.util.Arrays.copyOf(codePages, mmu.codePages.length);
+        }
     }
 
     private static int bucket(long hostOffset) {
@@ -68,6 +73,7 @@ public final class CodeCache {
             list = new ArrayList<>();
             byPage.put(hostPage, list);
             int idx = (int) (hostPage >>> 12);
+            codePages[idx] = 1;
             for (Mmu m : mmus) {
                 m.codePages[idx] = 1;
                 m.protectCodePage(hostPage);
@@ -88,6 +94,7 @@ public final class CodeCache {
     private void invalidatePage(long hostPage) {
         List<Block> list = byPage.remove(hostPage);
         int idx = (int) (hostPage >>> 12);
+        codePages[idx] = 0;
         for (Mmu m : mmus) {
             m.codePages[idx] = 0;
         }
@@ -123,6 +130,24 @@ public final class CodeCache {
         }
     }
 
+    /**
+     * Something other than a vCPU wrote host bytes {@code [hostOffset, hostOffset+length)} (device
+     * DMA into a recycled page, a debugger): drop blocks decoded from them. Cheap when no code is
+     * there, which is the usual case.
+     */
+    public void externalWrite(long hostOffset, long length) {
+        byte[] pages = codePages;
+        long first = hostOffset >>> 12;
+        long last = (hostOffset + length - 1) >>> 12;
+        for (long p = first; p <= last && p < pages.length; p++) {
+            if (pages[(int) p] != 0) {
+                synchronized (this) {
+                    invalidatePage(p << 12);
+                }
+            }
+        }
+    }
+
     /** Drops everything (guest reset). */
     synchronized void clear() {
         for (List<Block> list : byPage.values()) {
@@ -132,6 +157,7 @@ public final class CodeCache {
         }
         java.util.Arrays.fill(table, null);
         for (Long page : byPage.keySet()) {
+            codePages[(int) (page >>> 12)] = 0;
             for (Mmu m : mmus) {
                 m.codePages[(int) (page >>> 12)] = 0;
             }
