@@ -73,6 +73,14 @@ public final class VirtualMachine implements AutoCloseable, PowerControl {
         return devices.com1;
     }
 
+    /**
+     * Presses the ACPI power button (PWRBTN_STS, an SCI if the guest enabled it): a guest with an
+     * ACPI button handler shuts down in order. The service's {@code SendCtrlAltDel} uses it.
+     */
+    public void pressPowerButton() {
+        devices.acpiPm.pressPowerButton();
+    }
+
     /** The virtio devices: drives, network interfaces and their back ends. */
     public VirtioDevices virtio() {
         return virtio;
