@@ -83,7 +83,7 @@ public final class ApiClient {
         InputStream rawIn;
         OutputStream rawOut;
         if (socket != null) {
-            SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+            SocketChannel ch = connectUnix();
             conn = ch;
             rawIn = Channels.newInputStream(ch);
             rawOut = Channels.newOutputStream(ch);
@@ -142,6 +142,28 @@ public final class ApiClient {
         } catch (IOException | RuntimeException e) {
             conn.close();
             throw e instanceof IOException io ? io : new IOException("bad response from the daemon: " + e, e);
+        }
+    }
+
+    /**
+     * Connects to the Unix socket, retrying briefly while its backlog is full (connect(2) then fails
+     * with EAGAIN for non-blocking sockets, which virtual threads use).
+     */
+    private SocketChannel connectUnix() throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return SocketChannel.open(UnixDomainSocketAddress.of(socket));
+            } catch (java.net.SocketException e) {
+                if (attempt >= 50 || e.getMessage() == null || !e.getMessage().contains("temporarily unavailable")) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(2L + attempt);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 

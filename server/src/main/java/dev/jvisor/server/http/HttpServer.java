@@ -90,7 +90,9 @@ public final class HttpServer implements AutoCloseable {
         Path temp = staging.resolve("s");
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
-            server.bind(UnixDomainSocketAddress.of(temp));
+            // A deep backlog: a burst of clients must queue, not fail (a full Unix-socket backlog
+            // makes a non-blocking connect fail with EAGAIN instead of waiting).
+            server.bind(UnixDomainSocketAddress.of(temp), 1024);
             Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
             Files.move(temp, abs, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
@@ -129,7 +131,7 @@ public final class HttpServer implements AutoCloseable {
         }
         ServerSocket server = tls == null ? new ServerSocket() : tls.getServerSocketFactory().createServerSocket();
         server.setReuseAddress(true);
-        server.bind(address);
+        server.bind(address, 1024);
         listeners.add(server);
         byte[] expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
         Thread.ofPlatform().daemon().name("http-accept-tcp").start(() -> acceptTcp(server, expected));

@@ -100,6 +100,9 @@ public final class Json {
         } catch (MismatchedInputException e) {
             String p = path(e);
             if (p.isEmpty()) {
+                if (String.valueOf(e.getOriginalMessage()).startsWith("Trailing token")) {
+                    throw new JsonInputException("malformed JSON: more content after the value");
+                }
                 throw new JsonInputException("the body must be a JSON object");
             }
             throw new JsonInputException("field '" + p + "' must be " + describe(e.getTargetType()));
