@@ -83,6 +83,8 @@ public final class Daemon implements AutoCloseable {
         FileLock l;
         try {
             l = lockChannel.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            l = null; // held by a daemon in this same process
         } catch (IOException e) {
             lockChannel.close();
             throw e;
