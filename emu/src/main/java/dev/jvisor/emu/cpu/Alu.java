@@ -28,13 +28,13 @@ final class Alu {
                 Flags.logic(c, bits, r);
             }
             case ADC -> {
-                boolean cin = c.cf();
+                boolean cin = carryAfterAddition(c);
                 r = (a + b + (cin ? 1 : 0)) & m;
                 Flags.set(c, Flags.ADC, bits, a, b, r);
                 c.fAux = cin;
             }
             case SBB -> {
-                boolean cin = c.cf();
+                boolean cin = borrowAfterSubtraction(c);
                 r = (a - b - (cin ? 1 : 0)) & m;
                 Flags.set(c, Flags.SBB, bits, a, b, r);
                 c.fAux = cin;
@@ -70,6 +70,33 @@ final class Alu {
         } finally {
             s.end();
         }
+    }
+
+    /**
+     * CF for ADC: multi-precision additions chain ADD/ADC/ADC..., so the carry of the previous
+     * addition is computed here directly instead of through the general lazy-flags switch.
+     */
+    private static boolean carryAfterAddition(Cpu c) {
+        int prev = c.fOp;
+        if (prev == Flags.ADD) {
+            return Long.compareUnsigned(c.fRes, c.fA) < 0;
+        }
+        if (prev == Flags.ADC) {
+            return c.fAux ? Long.compareUnsigned(c.fRes, c.fA) <= 0 : Long.compareUnsigned(c.fRes, c.fA) < 0;
+        }
+        return c.cf();
+    }
+
+    /** CF for SBB, likewise after SUB/CMP/SBB. */
+    private static boolean borrowAfterSubtraction(Cpu c) {
+        int prev = c.fOp;
+        if (prev == Flags.SUB) {
+            return Long.compareUnsigned(c.fA, c.fB) < 0;
+        }
+        if (prev == Flags.SBB) {
+            return c.fAux ? Long.compareUnsigned(c.fA, c.fB) <= 0 : Long.compareUnsigned(c.fA, c.fB) < 0;
+        }
+        return c.cf();
     }
 
     private static boolean writes(int op) {

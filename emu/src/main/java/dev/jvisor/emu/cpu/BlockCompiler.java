@@ -156,6 +156,19 @@ final class BlockCompiler {
             case BitOps.Scan bs -> false;
             case BitOps.Bt bt -> bt.rm < 0 && bt.op != BitOps.BT;
             case Misc.Simple s -> false;
+            case Fast64.AddRR f -> false;
+            case Fast64.SubRR f -> false;
+            case Fast64.CmpRR f -> false;
+            case Fast64.AndRR f -> false;
+            case Fast64.OrRR f -> false;
+            case Fast64.XorRR f -> false;
+            case Fast64.TestRR f -> false;
+            case Fast64.AddRI f -> false;
+            case Fast64.SubRI f -> false;
+            case Fast64.CmpRI f -> false;
+            case Fast64.AndRI f -> false;
+            case Fast64.ShiftRI f -> false;
+            case Fast64.ImulRR f -> false;
             default -> true;
         };
     }

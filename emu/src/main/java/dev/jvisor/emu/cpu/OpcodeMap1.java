@@ -122,6 +122,12 @@ final class OpcodeMap1 {
                 if (t.reg == t.rm && t.regHi == t.rmHi && (t.op == Alu.XOR || t.op == Alu.SUB)) {
                     return d.make(new Alu.Zero());
                 }
+                if (size == 8) {
+                    Insn fast = Fast64.aluRR64(t.op);
+                    if (fast != null) {
+                        return d.make(fast);
+                    }
+                }
                 return d.make(new Alu.RR());
             }
             case 4 -> {
@@ -134,6 +140,12 @@ final class OpcodeMap1 {
                 t.size = d.osize;
                 t.rm = 0;
                 t.imm = d.immZ();
+                if (t.size == 8) {
+                    Insn fast = Fast64.aluRI64(t.op);
+                    if (fast != null) {
+                        return d.make(fast);
+                    }
+                }
                 return d.make(new Alu.RI());
             }
         }
@@ -219,6 +231,12 @@ final class OpcodeMap1 {
                 d.modrm(size);
                 t.op = d.modReg;
                 t.imm = b == 0x81 ? d.immZ() : (byte) d.fetch8();
+                if (!d.isMem() && size == 8) {
+                    Insn fast = Fast64.aluRI64(t.op);
+                    if (fast != null) {
+                        return d.make(fast);
+                    }
+                }
                 return d.isMem() ? d.make(new Alu.MI()) : d.make(new Alu.RI());
             }
             case 0x84, 0x85 -> {
@@ -226,6 +244,9 @@ final class OpcodeMap1 {
                 t.size = size;
                 d.modrm(size);
                 t.op = Alu.TEST;
+                if (!d.isMem() && size == 8) {
+                    return d.make(new Fast64.TestRR());
+                }
                 return d.isMem() ? d.make(new Alu.MR()) : d.make(new Alu.RR());
             }
             case 0x86, 0x87 -> {
@@ -361,6 +382,11 @@ final class OpcodeMap1 {
                 d.modrm(size);
                 t.op = d.modReg;
                 t.imm = d.fetch8();
+                int count = (int) (t.imm & 63);
+                if (size == 8 && !d.isMem() && count != 0 && t.op >= Shifts.SHL) {
+                    t.imm = count;
+                    return d.make(new Fast64.ShiftRI());
+                }
                 return d.make(new Shifts.Group2());
             }
             case 0xc2, 0xc3 -> {

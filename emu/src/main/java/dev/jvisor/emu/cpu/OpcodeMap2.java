@@ -113,6 +113,9 @@ final class OpcodeMap2 {
             }
             case 0xaf -> {
                 d.modrm(d.osize);
+                if (d.osize == 8 && !d.isMem()) {
+                    return d.make(new Fast64.ImulRR());
+                }
                 return d.make(new MulDiv.Imul2());
             }
             case 0xb0, 0xb1 -> {

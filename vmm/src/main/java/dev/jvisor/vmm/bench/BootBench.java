@@ -27,7 +27,7 @@ import java.util.concurrent.TimeoutException;
  */
 public final class BootBench {
     /** One measured boot. */
-    public record Result(double seconds, long instructions) {
+    public record Result(double seconds, long instructions, double vcpuCpuSeconds) {
         public double mips() {
             return instructions / seconds / 1e6;
         }
@@ -53,6 +53,7 @@ public final class BootBench {
             } catch (ExecutionException e) {
                 throw new IllegalStateException(e);
             }
+            double cpu = vm.vcpuCpuNanos() / 1e9;
             vm.stop(new ExitReason.Stopped("benchmark"));
             long instructions = 0;
             for (Vcpu v : vm.vm().vcpus()) {
@@ -60,7 +61,7 @@ public final class BootBench {
                     instructions += e.instructions();
                 }
             }
-            return new Result((seenAt - start) / 1e9, instructions);
+            return new Result((seenAt - start) / 1e9, instructions, cpu);
         }
     }
 
@@ -95,7 +96,7 @@ public final class BootBench {
         });
         try {
             long seenAt = console.seen().get(timeoutSeconds, TimeUnit.SECONDS);
-            return new Result((seenAt - start) / 1e9, 0);
+            return new Result((seenAt - start) / 1e9, 0, 0);
         } catch (TimeoutException e) {
             throw new VmException("QEMU did not print '" + marker + "' within " + timeoutSeconds + " s; last output:\n"
                     + console.tail());
