@@ -35,6 +35,10 @@ public final class PrometheusMetrics {
         for (VmStats s : vms) {
             sample(b, "jvisor_vm_memory_bytes", vm(s), s.memoryBytes());
         }
+        family(b, "jvisor_vm_memory_resident_bytes", "gauge", "Guest RAM resident in host memory (touched by the guest or loader).");
+        for (VmStats s : running(vms)) {
+            sample(b, "jvisor_vm_memory_resident_bytes", vmb(s), s.memoryResidentBytes());
+        }
         family(b, "jvisor_vm_vcpu_seconds_total", "counter", "Host CPU time used by the VM's vCPUs in its current run.");
         for (VmStats s : running(vms)) {
             sample(b, "jvisor_vm_vcpu_seconds_total", vmb(s), s.cpuNanos() / 1e9);

@@ -147,14 +147,15 @@ public final class VmManager implements AutoCloseable {
         VmDefinition d = vm.definition;
         VmState s = vm.state;
         if (r == null) {
-            return new VmStats(d.name(), s.id(), null, d.vcpus(), d.memoryBytes(), 0, 0, 0, 0, -1, List.of(), List.of());
+            return new VmStats(d.name(), s.id(), null, d.vcpus(), d.memoryBytes(), -1, 0, 0, 0, 0, -1, List.of(), List.of());
         }
         try {
-            return new VmStats(d.name(), s.id(), r.backend(), d.vcpus(), d.memoryBytes(), r.cpuNanos(), vm.cpuPercent,
+            return new VmStats(d.name(), s.id(), r.backend(), d.vcpus(), d.memoryBytes(), r.residentBytes(), r.cpuNanos(),
+                    vm.cpuPercent,
                     r.uptimeNanos() / 1_000_000_000L, r.throttles(), r.instructions(), r.driveStats(), r.netStats());
         } catch (RuntimeException e) {
             // the run ended while we looked
-            return new VmStats(d.name(), vm.state.id(), null, d.vcpus(), d.memoryBytes(), 0, 0, 0, 0, -1, List.of(), List.of());
+            return new VmStats(d.name(), vm.state.id(), null, d.vcpus(), d.memoryBytes(), -1, 0, 0, 0, 0, -1, List.of(), List.of());
         }
     }
 
@@ -223,11 +224,14 @@ public final class VmManager implements AutoCloseable {
     /** Under the VM's lock: admits, builds and starts a run and watches for its end. */
     private void startRun(ManagedVm vm, VmDefinition def) throws ServiceException {
         options.budget().reserve(def.name(), def.memoryBytes(), def.vcpus());
+        // Armed before the vCPUs start: a tiny guest may print within microseconds.
+        vm.console.onFirstByte(() -> events.publish("first-output", def.name(), VmState.RUNNING, null, null));
         VmRun run;
         try {
             run = VmRun.start(def, backends.forAccel(VmConfig.Accel.parse(def.accel())), vm.console, switches,
                     options.scheduler(), throttle);
         } catch (ServiceException | RuntimeException e) {
+            vm.console.onFirstByte(null);
             options.budget().release(def.memoryBytes(), def.vcpus());
             throw e;
         }
@@ -236,7 +240,6 @@ public final class VmManager implements AutoCloseable {
         vm.lastCpu = 0;
         vm.lastSampleNanos = System.nanoTime();
         vm.cpuPercent = 0;
-        vm.console.onFirstByte(() -> events.publish("first-output", def.name(), VmState.RUNNING, null, null));
         Thread.ofVirtual().name("vm-watch-" + def.name()).start(() -> watch(vm, run, generation, def));
     }
 

@@ -110,6 +110,12 @@ final class VmRun {
         return group != null ? group.throttles() : throttle.throttles();
     }
 
+    /** Guest RAM resident in host memory (see {@link GuestResidency}). */
+    long residentBytes() {
+        var mapping = machine.memory().hostMapping();
+        return GuestResidency.residentBytes(mapping.address(), mapping.byteSize());
+    }
+
     /** Emulated instructions so far, or -1 for KVM. */
     long instructions() {
         if (!(machine.vm() instanceof EmuVm emu)) {

@@ -10,6 +10,7 @@ import java.util.List;
  * @param backend       {@code kvm}/{@code emu} while running, else null
  * @param vcpus         vCPU count
  * @param memoryBytes   guest RAM
+ * @param memoryResidentBytes guest RAM resident in host memory (touched), -1 when not running
  * @param cpuNanos      host CPU time its vCPUs used in this run
  * @param cpuPercent    over the last second, percent of one host CPU
  * @param uptimeSeconds since it started
@@ -18,7 +19,8 @@ import java.util.List;
  * @param drives        per drive I/O
  * @param nets          per interface traffic
  */
-public record VmStats(String name, String state, String backend, int vcpus, long memoryBytes, long cpuNanos,
+public record VmStats(String name, String state, String backend, int vcpus, long memoryBytes, long memoryResidentBytes,
+                      long cpuNanos,
                       double cpuPercent, long uptimeSeconds, long throttles, long instructions,
                       List<DriveStats> drives, List<NetStats> nets) {
     /** One drive's completed requests. */
