@@ -6,7 +6,9 @@ import picocli.CommandLine.Command;
 /** The {@code jvisor} command line. */
 @Command(name = "jvisor", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A hypervisor in Java: runs VMs on KVM or on a pure-Java x86-64 emulator.",
-        subcommands = {RunCommand.class, ImageCommand.class, BenchCommand.class, TraceDiffCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, ImageCommand.class, BenchCommand.class, TraceDiffCommand.class,
+                DaemonCommand.class, VmCommand.class, NetCommand.class, HostCommand.class, FirecrackerCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
