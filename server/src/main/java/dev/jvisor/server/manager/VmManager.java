@@ -521,14 +521,19 @@ public final class VmManager implements AutoCloseable {
         }
     }
 
-    /** Types {@code data} into the VM's serial console; false if it is not running. */
+    /**
+     * Types {@code data} into the VM's serial console. Input that arrives between two runs (during a
+     * reboot) is dropped; false once the VM no longer exists.
+     */
     public boolean consoleInput(String name, byte[] data) throws InterruptedException {
         ManagedVm vm = vms.get(name);
-        VmRun r = vm == null ? null : vm.run;
-        if (r == null) {
+        if (vm == null || vm.deleted) {
             return false;
         }
-        r.machine().console().enqueueInput(data);
+        VmRun r = vm.run;
+        if (r != null) {
+            r.machine().console().enqueueInput(data);
+        }
         return true;
     }
 

@@ -193,4 +193,38 @@ class RestApiTest {
                 .contains("jvisor_vm_net_tx_frames_total{vm=\"io\",iface=\"0\"}")
                 .contains("jvisor_vm_memory_bytes{vm=\"io\"} 33554432");
     }
+
+    @Test
+    void theConsoleStreamsGuestOutputAndTakesInput() throws Exception {
+        d.call("POST", "/v1/vms", d.vmJson("con", d.kernel("boot!", TinyKernels.Ending.IDLE), 32));
+        try (ApiClient.Open early = d.client.open("GET", "/v1/vms/con/console", null,
+                Map.of("Connection", "Upgrade", "Upgrade", RestApi.CONSOLE_PROTOCOL))) {
+            assertThat(early.status()).isEqualTo(409); // not running
+        }
+        d.json("POST", "/v1/vms/con/start", null);
+        assertThat(d.call("GET", "/v1/vms/con/console", null).status()).isEqualTo(400); // no Upgrade header
+        ApiClient.Open console = d.client.open("GET", "/v1/vms/con/console", null,
+                Map.of("Connection", "Upgrade", "Upgrade", RestApi.CONSOLE_PROTOCOL));
+        assertThat(console.status()).isEqualTo(101);
+        console.out().write("typed".getBytes(StandardCharsets.US_ASCII)); // goes to the UART's receiver
+        console.out().flush();
+        // A reboot runs the kernel again; the attached console sees its output.
+        d.json("POST", "/v1/vms/con/reboot", null);
+        byte[] want = "boot!".getBytes(StandardCharsets.US_ASCII);
+        java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+        byte[] buf = new byte[64];
+        while (!got.toString(StandardCharsets.US_ASCII).contains("boot!")) {
+            int n = console.in().read(buf);
+            assertThat(n).as("console stream ended early").isPositive();
+            got.write(buf, 0, n);
+        }
+        assertThat(got.toByteArray()).containsSubsequence(want);
+        // Stopping the VM ends the console stream.
+        d.json("POST", "/v1/vms/con/stop", null);
+        while (console.in().read(buf) > 0) {
+            // drain until the daemon closes it
+        }
+        console.close();
+        assertThat(d.json("GET", "/v1/vms/con/stats", null).get("memory_resident_bytes").asLong()).isEqualTo(-1);
+    }
 }
