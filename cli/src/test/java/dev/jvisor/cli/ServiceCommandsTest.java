@@ -90,7 +90,7 @@ class ServiceCommandsTest {
 
     private static void assertClean(Outcome o, String expected) {
         assertThat(o.status()).isEqualTo(1);
-        assertThat(o.err().strip().lines()).hasSize(1);
+        assertThat(o.err().strip().lines()).as("stderr: [" + o.err() + "] stdout: [" + o.out() + "]").hasSize(1);
         assertThat(o.err()).startsWith("jvisor: ").contains(expected).doesNotContain("Exception");
     }
 
@@ -120,5 +120,44 @@ class ServiceCommandsTest {
         assertClean(run("daemon", "--state-dir", dir.resolve("state").toString(), "--socket", dir.resolve("x.sock").toString()),
                 "another jvisor daemon");
         assertClean(run("bench", "lifecycle", "--seconds", "0"), "--seconds");
+    }
+
+    @Test
+    void consoleShowsGuestOutputUntilTheVmStops() throws Exception {
+        Path kernel = dir.resolve("c.elf");
+        Files.write(kernel, TinyKernels.kernel("console works\n", TinyKernels.Ending.IDLE));
+        assertThat(run("vm", "create", "c", "--socket", socket, "--mem", "16M", "--kernel", kernel.toString(),
+                "--accel", "emu").status()).isZero();
+        java.io.InputStream savedIn = System.in;
+        System.setIn(new java.io.ByteArrayInputStream("ls\n".getBytes(StandardCharsets.US_ASCII)));
+        try {
+            assertThat(run("vm", "start", "c", "--socket", socket).status()).isZero();
+            Thread stopper = Thread.ofVirtual().start(() -> {
+                try {
+                    Thread.sleep(500);
+                    dev.jvisor.server.client.ApiClient.unix(Path.of(socket)).send("POST", "/v1/vms/c/reboot", null);
+                    Thread.sleep(500);
+                    dev.jvisor.server.client.ApiClient.unix(Path.of(socket)).send("POST", "/v1/vms/c/stop", null);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            PrintStream savedErr = System.err;
+            ByteArrayOutputStream notes = new ByteArrayOutputStream();
+            System.setErr(new PrintStream(notes, true, StandardCharsets.UTF_8));
+            Outcome o;
+            try {
+                o = run("vm", "console", "c", "--socket", socket);
+            } finally {
+                System.setErr(savedErr);
+            }
+            stopper.join();
+            assertThat(o.status()).isZero();
+            assertThat(o.out()).contains("console works");
+            assertThat(notes.toString(StandardCharsets.UTF_8)).contains("attached to c").contains("detached from c");
+            assertClean(run("vm", "console", "c", "--socket", socket), "is not running");
+        } finally {
+            System.setIn(savedIn);
+        }
     }
 }

@@ -227,4 +227,18 @@ class RestApiTest {
         console.close();
         assertThat(d.json("GET", "/v1/vms/con/stats", null).get("memory_resident_bytes").asLong()).isEqualTo(-1);
     }
+
+    @Test
+    void memoryIsTouchedLazilyOrUpFrontAsConfigured() throws Exception {
+        String k = d.kernel("", TinyKernels.Ending.IDLE);
+        d.call("POST", "/v1/vms", d.vmJson("lazy", k, 64));
+        d.call("POST", "/v1/vms", "{\"name\":\"eager\",\"memory_mib\":64,\"kernel\":\"" + k
+                + "\",\"accel\":\"emu\",\"prefault\":true}");
+        d.json("POST", "/v1/vms/lazy/start", null);
+        d.json("POST", "/v1/vms/eager/start", null);
+        long lazy = d.json("GET", "/v1/vms/lazy/stats", null).get("memory_resident_bytes").asLong();
+        long eager = d.json("GET", "/v1/vms/eager/stats", null).get("memory_resident_bytes").asLong();
+        assertThat(lazy).isPositive().isLessThan(4L << 20); // the loader's and the guest's few pages
+        assertThat(eager).isEqualTo(64L << 20); // every page, never more than the VM's size
+    }
 }
