@@ -114,7 +114,7 @@ public final class HttpServer implements AutoCloseable {
 
     private static boolean isAlive(Path p) {
         try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(p))) {
-            return true;
+            return c.isConnected();
         } catch (IOException e) {
             return false;
         }
