@@ -43,6 +43,7 @@ public final class LifecycleBench {
     private final String kernel;
     private final String accel;
     private final Map<String, CompletableFuture<Void>> firstOutput = new ConcurrentHashMap<>();
+    private final java.util.concurrent.CountDownLatch subscribed = new java.util.concurrent.CountDownLatch(1);
 
     /**
      * @param client a client of a running daemon
@@ -59,6 +60,10 @@ public final class LifecycleBench {
         ApiClient.Open events = client.open("GET", "/v1/events", null, Map.of());
         Thread reader = Thread.ofVirtual().name("bench-events").start(() -> readEvents(events));
         try {
+            // The daemon's opening comment says the subscription exists: no first-output is missed.
+            if (!subscribed.await(30, TimeUnit.SECONDS)) {
+                throw new IOException("the daemon's event stream did not open");
+            }
             String prefix = "bench-" + ProcessHandle.current().pid() + "-";
             cycle(prefix + "warm"); // first use of the back end, class loading
             AtomicLong cycles = new AtomicLong();
@@ -104,6 +109,9 @@ public final class LifecycleBench {
     private void readEvents(ApiClient.Open events) {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(events.in(), StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
+                if (line.startsWith(":")) {
+                    subscribed.countDown();
+                }
                 if (line.startsWith("data: ")) {
                     JsonNode e = Json.mapper().readTree(line.substring(6));
                     if (e.get("type").asText().equals("first-output")) {

@@ -92,8 +92,13 @@ public final class KvmThrottle implements AutoCloseable {
         }
 
         synchronized void tick(long now, boolean newPeriod) throws InterruptedException {
-            if (removed) {
+            if (removed || (share.capPercent() == 0 && !throttled)) {
+                periodStartCpu = -1; // uncapped: nothing to measure (re-read when a cap is set)
+                carried = 0;
                 return;
+            }
+            if (periodStartCpu < 0) {
+                periodStartCpu = machine.vcpuCpuNanos();
             }
             long cpu = machine.vcpuCpuNanos();
             long quota = share.quotaNanos(periodNanos);
@@ -121,6 +126,7 @@ public final class KvmThrottle implements AutoCloseable {
     public synchronized Entry add(VirtualMachine machine, CpuShare share) {
         Entry e = new Entry(machine, share);
         entries.add(e);
+        notifyAll();
         return e;
     }
 
@@ -134,6 +140,13 @@ public final class KvmThrottle implements AutoCloseable {
             boolean newPeriod;
             long now = System.nanoTime();
             synchronized (this) {
+                while (entries.isEmpty() && !closed) {
+                    try {
+                        wait(); // nothing to throttle: sleep until a VM is added
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
                 snapshot = List.copyOf(entries);
                 newPeriod = now >= periodEnd;
                 if (newPeriod) {

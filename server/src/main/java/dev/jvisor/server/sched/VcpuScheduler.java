@@ -377,6 +377,14 @@ public final class VcpuScheduler implements AutoCloseable {
     private void tickLoop() {
         while (true) {
             synchronized (this) {
+                // An idle daemon costs nothing: the tick sleeps while no VM is scheduled.
+                while (groups.isEmpty() && !closed) {
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
                 if (closed) {
                     return;
                 }

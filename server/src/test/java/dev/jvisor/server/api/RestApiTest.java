@@ -60,9 +60,13 @@ class RestApiTest {
     void aVmGoesThroughItsLifecycleAndEventsReportIt() throws Exception {
         List<String> events = new CopyOnWriteArrayList<>();
         ApiClient.Open stream = d.client.open("GET", "/v1/events?vm=a", null, Map.of());
+        java.util.concurrent.CountDownLatch subscribed = new java.util.concurrent.CountDownLatch(1);
         Thread reader = Thread.ofVirtual().start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(stream.in(), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
+                    if (line.startsWith(":")) {
+                        subscribed.countDown(); // the daemon's opening comment: the subscription exists
+                    }
                     if (line.startsWith("data: ")) {
                         JsonNode e = Json.mapper().readTree(line.substring(6));
                         events.add(e.get("type").asText() + ":" + e.get("state").asText());
@@ -72,6 +76,7 @@ class RestApiTest {
                 // stream closed
             }
         });
+        assertThat(subscribed.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         String k = d.kernel("hello", TinyKernels.Ending.IDLE);
         ApiClient.Response created = d.call("POST", "/v1/vms", d.vmJson("a", k, 32));
         assertThat(created.status()).isEqualTo(201);
