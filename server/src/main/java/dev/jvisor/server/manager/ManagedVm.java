@@ -27,6 +27,29 @@ final class ManagedVm {
         this.console = console;
     }
 
+    /** A tap on the console of this running VM. */
+    ConsoleTap attachConsole() throws ServiceException {
+        if (!state.active()) {
+            throw new ServiceException(ServiceException.Kind.CONFLICT, "VM '" + name() + "' is not running");
+        }
+        return console.attach(64 << 10);
+    }
+
+    /**
+     * Types {@code data} into the serial console. Input that arrives between two runs (a reboot) is
+     * dropped; false once the VM was deleted.
+     */
+    boolean typeIntoConsole(byte[] data) throws InterruptedException {
+        if (deleted) {
+            return false;
+        }
+        VmRun r = run;
+        if (r != null) {
+            r.machine().console().enqueueInput(data);
+        }
+        return true;
+    }
+
     String name() {
         return definition.name();
     }

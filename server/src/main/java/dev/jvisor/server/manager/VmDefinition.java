@@ -124,6 +124,17 @@ public record VmDefinition(String name, Integer memoryMib, Integer vcpus, String
                 prefault != null && prefault, limits);
     }
 
+    /**
+     * The definition with defaults filled in but nothing checked: for a stored definition that no
+     * longer validates (its kernel went away), which is kept and refused only when started.
+     */
+    VmDefinition withDefaults() {
+        return new VmDefinition(name, memoryMib == null ? 256 : memoryMib, vcpus == null ? 1 : vcpus, kernel, initrd,
+                cmdline == null ? "" : cmdline, accel == null ? "auto" : accel, drives == null ? List.of() : drives,
+                nets == null ? List.of() : nets, rng == null || rng, cpuWeight == null ? CpuShare.DEFAULT_WEIGHT : cpuWeight,
+                cpuCap == null ? 0 : cpuCap, prefault != null && prefault, ioLimits == null ? Map.of() : ioLimits);
+    }
+
     static void checkIoKey(String key, int drives, int nets) throws ServiceException {
         var m = IO_KEY.matcher(key == null ? "" : key);
         if (!m.matches()) {

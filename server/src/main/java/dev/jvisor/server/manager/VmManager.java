@@ -1,11 +1,9 @@
 package dev.jvisor.server.manager;
 
 import dev.jvisor.io.net.SwitchRegistry;
-import dev.jvisor.server.sched.CpuShare;
 import dev.jvisor.server.sched.KvmThrottle;
 import dev.jvisor.server.sched.VcpuScheduler;
 import dev.jvisor.vmm.ExitReason;
-import dev.jvisor.vmm.RateLimitConfig;
 import dev.jvisor.vmm.VmConfig;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -63,20 +61,11 @@ public final class VmManager implements AutoCloseable {
                 vms.put(n.name(), new ManagedVm(n, VmState.STOPPED, consoleFor(n.name())));
             } catch (ServiceException e) {
                 // A kernel that went away does not lose the definition: it stays, and start says why.
-                vms.put(d.name(), new ManagedVm(withDefaults(d), VmState.STOPPED, consoleFor(d.name())));
+                vms.put(d.name(), new ManagedVm(d.withDefaults(), VmState.STOPPED, consoleFor(d.name())));
                 LOG.warn("VM {}: {}", d.name(), e.getMessage());
             }
         }
-        sampler = Thread.ofVirtual().name("vm-cpu-sampler").start(this::sampleLoop);
-    }
-
-    private static VmDefinition withDefaults(VmDefinition d) {
-        return new VmDefinition(d.name(), d.memoryMib() == null ? 256 : d.memoryMib(), d.vcpus() == null ? 1 : d.vcpus(),
-                d.kernel(), d.initrd(), d.cmdline() == null ? "" : d.cmdline(), d.accel() == null ? "auto" : d.accel(),
-                d.drives() == null ? List.of() : d.drives(), d.nets() == null ? List.of() : d.nets(),
-                d.rng() == null || d.rng(), d.cpuWeight() == null ? CpuShare.DEFAULT_WEIGHT : d.cpuWeight(),
-                d.cpuCap() == null ? 0 : d.cpuCap(), d.prefault() != null && d.prefault(),
-                d.ioLimits() == null ? Map.of() : d.ioLimits());
+        sampler = Thread.ofVirtual().name("vm-cpu-sampler").start(() -> VmMonitor.sampleCpu(vms.values(), () -> closed));
     }
 
     private ConsoleHub consoleFor(String name) throws IOException {
@@ -142,21 +131,7 @@ public final class VmManager implements AutoCloseable {
     }
 
     public VmStats stats(String name) throws ServiceException {
-        ManagedVm vm = find(name);
-        VmRun r = vm.run;
-        VmDefinition d = vm.definition;
-        VmState s = vm.state;
-        if (r == null) {
-            return new VmStats(d.name(), s.id(), null, d.vcpus(), d.memoryBytes(), -1, 0, 0, 0, 0, -1, List.of(), List.of());
-        }
-        try {
-            return new VmStats(d.name(), s.id(), r.backend(), d.vcpus(), d.memoryBytes(), r.residentBytes(), r.cpuNanos(),
-                    vm.cpuPercent,
-                    r.uptimeNanos() / 1_000_000_000L, r.throttles(), r.instructions(), r.driveStats(), r.netStats());
-        } catch (RuntimeException e) {
-            // the run ended while we looked
-            return new VmStats(d.name(), vm.state.id(), null, d.vcpus(), d.memoryBytes(), -1, 0, 0, 0, 0, -1, List.of(), List.of());
-        }
+        return VmMonitor.stats(find(name));
     }
 
     /** The last {@code maxBytes} of the VM's console log. */
@@ -446,46 +421,18 @@ public final class VmManager implements AutoCloseable {
             throws ServiceException {
         ManagedVm vm = lock(name);
         try {
-            VmDefinition d = vm.definition;
-            int weight = cpuWeight == null ? d.cpuWeight() : cpuWeight;
-            int cap = cpuCap == null ? d.cpuCap() : cpuCap;
-            CpuShare share;
+            LimitChange change = LimitChange.plan(vm.definition, cpuWeight, cpuCap, io);
             try {
-                share = new CpuShare(weight, cap);
-                share.checkFor(d.vcpus());
-            } catch (IllegalArgumentException e) {
-                throw VmDefinition.invalid(e.getMessage());
-            }
-            VmDefinition next = d.withCpu(weight, cap);
-            Map<String, RateLimitConfig> applied = new java.util.LinkedHashMap<>();
-            if (io != null) {
-                for (Map.Entry<String, VmDefinition.IoLimit> e : io.entrySet()) {
-                    VmDefinition.checkIoKey(e.getKey(), d.drives().size(), d.nets().size());
-                    VmDefinition.IoLimit l = e.getValue() == null ? new VmDefinition.IoLimit(null, null) : e.getValue();
-                    applied.put(e.getKey(), l.parse());
-                    next = next.withIoLimit(e.getKey(), l.rate() == null && l.burst() == null ? null : l);
-                }
-            }
-            try {
-                store.save(next);
+                store.save(change.definition());
             } catch (IOException e) {
                 throw new ServiceException(ServiceException.Kind.FAILED, "cannot save the definition: " + e.getMessage());
             }
-            vm.definition = next;
+            vm.definition = change.definition();
             VmRun r = vm.run;
             if (r != null) {
-                r.setShare(share);
-                for (Map.Entry<String, RateLimitConfig> e : applied.entrySet()) {
-                    int index = Integer.parseInt(e.getKey().replaceAll("\\D", ""));
-                    if (e.getKey().startsWith("drive")) {
-                        r.setDriveLimit(index, e.getValue());
-                    } else {
-                        r.setNetLimit(index, e.getValue());
-                    }
-                }
+                change.applyTo(r);
             }
-            events.publish("limits", name, vm.state, null, "cpu weight " + weight + ", cap " + cap + "%"
-                    + (applied.isEmpty() ? "" : ", I/O limits on " + String.join(", ", applied.keySet())));
+            events.publish("limits", name, vm.state, null, change.describe());
             return vm.info();
         } finally {
             vm.lock.unlock();
@@ -507,11 +454,7 @@ public final class VmManager implements AutoCloseable {
 
     /** Attaches to the VM's console: output through the tap, input with {@link #consoleInput}. */
     public ConsoleTap attachConsole(String name) throws ServiceException {
-        ManagedVm vm = find(name);
-        if (!vm.state.active()) {
-            throw new ServiceException(ServiceException.Kind.CONFLICT, "VM '" + name + "' is not running");
-        }
-        return vm.console.attach(64 << 10);
+        return find(name).attachConsole();
     }
 
     public void detachConsole(String name, ConsoleTap tap) {
@@ -521,62 +464,15 @@ public final class VmManager implements AutoCloseable {
         }
     }
 
-    /**
-     * Types {@code data} into the VM's serial console. Input that arrives between two runs (during a
-     * reboot) is dropped; false once the VM no longer exists.
-     */
+    /** Types {@code data} into the VM's console (dropped between runs); false once the VM is gone. */
     public boolean consoleInput(String name, byte[] data) throws InterruptedException {
         ManagedVm vm = vms.get(name);
-        if (vm == null || vm.deleted) {
-            return false;
-        }
-        VmRun r = vm.run;
-        if (r != null) {
-            r.machine().console().enqueueInput(data);
-        }
-        return true;
+        return vm != null && vm.typeIntoConsole(data);
     }
 
     /** Every VM's stats, for the metrics endpoint. */
     public List<VmStats> allStats() {
-        List<VmStats> all = new ArrayList<>();
-        for (ManagedVm vm : vms.values()) {
-            try {
-                all.add(stats(vm.name()));
-            } catch (ServiceException e) {
-                // deleted meanwhile
-            }
-        }
-        all.sort(Comparator.comparing(VmStats::name));
-        return all;
-    }
-
-    private void sampleLoop() {
-        while (!closed) {
-            long now = System.nanoTime();
-            for (ManagedVm vm : vms.values()) {
-                VmRun r = vm.run;
-                if (r == null) {
-                    continue;
-                }
-                try {
-                    long cpu = r.cpuNanos();
-                    long dt = now - vm.lastSampleNanos;
-                    if (dt > 0 && vm.lastSampleNanos != 0) {
-                        vm.cpuPercent = Math.max(0, 100.0 * (cpu - vm.lastCpu) / dt);
-                    }
-                    vm.lastCpu = cpu;
-                    vm.lastSampleNanos = now;
-                } catch (RuntimeException e) {
-                    // the run ended while sampled
-                }
-            }
-            try {
-                Thread.sleep(1000);
-            } catch (InterruptedException e) {
-                return;
-            }
-        }
+        return VmMonitor.allStats(vms.values());
     }
 
     private void checkOpen() throws ServiceException {
