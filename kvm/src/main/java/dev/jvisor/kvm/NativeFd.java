@@ -43,11 +43,17 @@ final class NativeFd implements AutoCloseable {
     int ioctl(Ioctl op, long arg, String context) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment state = Libc.newErrnoState(a);
-            int rc = Libc.ioctl(state, fd, op.number, arg);
-            if (rc < 0) {
-                throw new KvmException(op.name(), Libc.errno(state), context);
+            while (true) {
+                int rc = Libc.ioctl(state, fd, op.number, arg);
+                if (rc >= 0) {
+                    return rc;
+                }
+                // A signal (a profiler's, another vCPU's kick) interrupted the call before it did
+                // anything: do it again. KVM_RUN, where EINTR means "kicked", uses tryIoctl.
+                if (Libc.errno(state) != Libc.EINTR) {
+                    throw new KvmException(op.name(), Libc.errno(state), context);
+                }
             }
-            return rc;
         }
     }
 
@@ -59,11 +65,15 @@ final class NativeFd implements AutoCloseable {
     int ioctl(Ioctl op, MemorySegment arg, String context) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment state = Libc.newErrnoState(a);
-            int rc = Libc.ioctl(state, fd, op.number, arg);
-            if (rc < 0) {
-                throw new KvmException(op.name(), Libc.errno(state), context);
+            while (true) {
+                int rc = Libc.ioctl(state, fd, op.number, arg);
+                if (rc >= 0) {
+                    return rc;
+                }
+                if (Libc.errno(state) != Libc.EINTR) {
+                    throw new KvmException(op.name(), Libc.errno(state), context);
+                }
             }
-            return rc;
         }
     }
 
