@@ -15,10 +15,11 @@ import java.util.List;
 
 /**
  * The translation tier: turns a hot {@link Block} into a JVM class (ClassFile API) whose
- * {@link CompiledBlock#run} calls each decoded instruction's {@code exec} directly, so HotSpot sees
- * one straight-line method per guest block — no megamorphic dispatch, no interpreter loop, and no
- * exit checks after instructions that cannot end a block early. HotSpot then inlines the
- * instruction bodies and optimises across them.
+ * {@link CompiledBlock#run} is one straight-line method for the guest block: the most frequent
+ * instructions are emitted as bytecode with their operands as constants ({@link InsnEmitter}), the
+ * rest are direct calls of their {@code exec} methods — no megamorphic dispatch, no interpreter loop,
+ * and no exit checks after instructions that cannot end a block early. HotSpot then optimises across
+ * the instructions (lazy flags stored and tested in the same method fold into plain comparisons).
  *
  * <p>The instructions are the class's constant data ({@link MethodHandles#classDataAt}), so the
  * generated code loads them as constants. Classes are hidden and not strongly reachable: when a
@@ -34,7 +35,7 @@ final class BlockCompiler {
             DirectMethodHandleDesc.Kind.STATIC, ClassDesc.of(MethodHandles.class.getName()), "classDataAt",
             MethodTypeDesc.of(ConstantDescs.CD_Object, ConstantDescs.CD_MethodHandles_Lookup, ConstantDescs.CD_String,
                     ConstantDescs.CD_Class, ConstantDescs.CD_int));
-    private static final int CPU = 1, INDEX = 2, THROWN = 3;
+    private static final int CPU = InsnEmitter.CPU, INDEX = InsnEmitter.INDEX, THROWN = InsnEmitter.THROWN;
 
     private long compiled;
 
@@ -54,7 +55,8 @@ final class BlockCompiler {
                         code.invokespecial(ConstantDescs.CD_Object, ConstantDescs.INIT_NAME, ConstantDescs.MTD_void);
                         code.return_();
                     }));
-            cb.withMethod("run", MTD_EXEC, ClassFile.ACC_PUBLIC, mb -> mb.withCode(code -> emitRun(code, insns)));
+            cb.withMethod("run", MTD_EXEC, ClassFile.ACC_PUBLIC,
+                    mb -> mb.withCode(code -> emitRun(code, insns, b.codeSize == 64)));
         });
         try {
             MethodHandles.Lookup hidden = LOOKUP.defineHiddenClassWithClassData(bytes, List.of(insns), true);
@@ -66,32 +68,42 @@ final class BlockCompiler {
         }
     }
 
-    private static void emitRun(CodeBuilder code, Insn[] insns) {
+    private static void emitRun(CodeBuilder code, Insn[] insns, boolean mode64) {
         int n = insns.length;
+        InsnEmitter em = new InsnEmitter(code, mode64);
         Label start = code.newLabel();
         Label end = code.newLabel();
         Label handler = code.newLabel();
         code.iconst_0();
         code.istore(INDEX);
+        em.prologue();
         code.labelBinding(start);
         for (int k = 0; k < n; k++) {
             Insn in = insns[k];
-            ClassDesc type = ClassDesc.of(in.getClass().getName());
-            if (k == n - 1) {
+            boolean last = k == n - 1;
+            boolean semantic = InsnEmitter.supports(in) && (last || !in.endsBlock());
+            boolean setsRip = in instanceof Branch.Jcc || in instanceof Branch.Jmp || in instanceof Branch.Call
+                    || in instanceof Branch.Ret64;
+            if (last && !(semantic && setsRip)) {
                 // As the interpreter: RIP points past the last instruction before it runs, so a
-                // branch may overwrite it.
+                // branch run through exec may overwrite it.
                 code.aload(CPU);
                 code.loadConstant(in.rip + in.length);
                 code.putfield(CD_CPU, "rip", ConstantDescs.CD_long);
             }
-            if (k > 0) {
-                code.loadConstant(k);
-                code.istore(INDEX);
+            if (semantic) {
+                if (InsnEmitter.mayFault(in)) {
+                    em.recordIndex(k);
+                }
+                em.emit(in);
+            } else {
+                em.recordIndex(k);
+                ClassDesc type = ClassDesc.of(in.getClass().getName());
+                code.loadConstant(DynamicConstantDesc.ofNamed(BSM_CLASS_DATA_AT, ConstantDescs.DEFAULT_NAME, type, k));
+                code.aload(CPU);
+                code.invokevirtual(type, "exec", MTD_EXEC);
             }
-            code.loadConstant(DynamicConstantDesc.ofNamed(BSM_CLASS_DATA_AT, ConstantDescs.DEFAULT_NAME, type, k));
-            code.aload(CPU);
-            code.invokevirtual(type, "exec", MTD_EXEC);
-            if (k < n - 1 && mayEndBlockEarly(in)) {
+            if (!last && mayEndBlockEarly(in)) {
                 Label next = code.newLabel();
                 code.aload(CPU);
                 code.getfield(CD_CPU, "exitBlock", ConstantDescs.CD_boolean);
@@ -99,12 +111,12 @@ final class BlockCompiler {
                 code.aload(CPU);
                 code.loadConstant(in.rip + in.length);
                 code.putfield(CD_CPU, "rip", ConstantDescs.CD_long);
-                addInstructions(code, k + 1);
+                em.addInstructions(k + 1);
                 code.return_();
                 code.labelBinding(next);
             }
         }
-        addInstructions(code, n);
+        em.addInstructions(n);
         code.return_();
         code.labelBinding(end);
         code.labelBinding(handler);

@@ -16,16 +16,14 @@ public final class Executor {
     private final CodeCache cache;
     private final Translator translator;
     /**
-     * The translation tier, off by default ({@code -Djvisor.emu.jit=true} turns it on): a block is
-     * compiled to bytecode once it has run {@link #JIT_THRESHOLD} times. Measured on these hosts it
-     * does not pay yet — the Linux boot got slower (new classes start in HotSpot's bytecode
-     * interpreter, and boot code is rarely hot enough to reach C2), and a tight loop gained nothing
-     * measurable, since devirtualising the calls alone leaves the instruction bodies as they are. It
-     * is the seam for the next step: emitting each instruction's semantics with its operands as
-     * constants.
+     * The translation tier ({@code -Djvisor.emu.jit=false} turns it off): a block is compiled to
+     * bytecode once it has run {@link #JIT_THRESHOLD} times (0: before its first run). The threshold
+     * is high because a new class starts in HotSpot's bytecode interpreter and must itself get hot
+     * before it beats the interpreter here; measured on the Linux boot (6 cold boots each, these
+     * 2-core hosts), 10,000 gave a median of 10.6 s against 11.0 s without the tier.
      */
-    private static final boolean JIT = Boolean.parseBoolean(System.getProperty("jvisor.emu.jit", "false"));
-    private static final int JIT_THRESHOLD = Integer.getInteger("jvisor.emu.jit.threshold", 5000);
+    private static final boolean JIT = Boolean.parseBoolean(System.getProperty("jvisor.emu.jit", "true"));
+    private static final int JIT_THRESHOLD = Integer.getInteger("jvisor.emu.jit.threshold", 10_000);
     private final BlockCompiler compiler = new BlockCompiler();
     private final Block[] jumpCache = new Block[1 << JUMP_CACHE_BITS];
     private long nextTimerPoll;
@@ -275,6 +273,11 @@ public final class Executor {
         Cpu c = cpu;
         recentBlocks[recentIndex++ & 63] = b.linear;
         CompiledBlock compiled = b.compiled;
+        if (compiled == null && (JIT || compileEverything)
+                && b.hotness++ >= (compileEverything ? 0 : JIT_THRESHOLD) && b.valid) {
+            compiled = compiler.compile(b);
+            b.compiled = compiled;
+        }
         if (compiled != null) {
             c.exitBlock = false;
             try {
@@ -286,9 +289,6 @@ public final class Executor {
                 deliverFault(c, e, at);
             }
             return;
-        }
-        if ((JIT || compileEverything) && ++b.hotness >= (compileEverything ? 1 : JIT_THRESHOLD) && b.valid) {
-            b.compiled = compiler.compile(b);
         }
         Insn[] insns = b.insns;
         int n = insns.length - 1;
