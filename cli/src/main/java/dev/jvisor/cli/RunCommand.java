@@ -96,6 +96,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-rng", description = "Leave out the virtio-rng entropy device.")
     boolean noRng;
 
+    @Option(names = "--channel", paramLabel = "socket=PATH",
+            description = "Add a virtio-console channel (the guest's /dev/hvc0, hvc1, ...) whose host end is a "
+                    + "Unix socket created at PATH (0600), e.g. socat - UNIX-CONNECT:PATH. Repeatable.")
+    java.util.List<String> channels = new java.util.ArrayList<>();
+
     @Mixin
     HarnessOptions harness = new HarnessOptions();
 
@@ -111,7 +116,8 @@ final class RunCommand implements Callable<Integer> {
         acc = harness.accel(acc);
         List<DriveConfig> driveConfigs = DeviceArguments.drives(drives);
         List<NetConfig> netConfigs = DeviceArguments.nets(nets);
-        VmConfig config = harness.apply(config(err, acc).withDrives(driveConfigs).withNets(netConfigs).withRng(!noRng));
+        VmConfig config = harness.apply(config(err, acc).withDrives(driveConfigs).withNets(netConfigs).withRng(!noRng)
+                .withChannels(channelPaths()));
         Hypervisor hv = Accelerators.choose(acc, err);
         SerialConsole console = new SerialConsole();
         try (hv; SerialConsole.Output out = new SerialConsole.Output();
@@ -127,6 +133,17 @@ final class RunCommand implements Callable<Integer> {
         } finally {
             console.close();
         }
+    }
+
+    private java.util.List<java.nio.file.Path> channelPaths() throws VmException {
+        java.util.List<java.nio.file.Path> paths = new java.util.ArrayList<>();
+        for (String spec : channels) {
+            if (!spec.startsWith("socket=") || spec.length() == "socket=".length()) {
+                throw new VmException("--channel takes socket=PATH, not '" + spec + "'");
+            }
+            paths.add(java.nio.file.Path.of(spec.substring("socket=".length())));
+        }
+        return paths;
     }
 
     private VmConfig config(PrintStream err, VmConfig.Accel acc) throws VmException {

@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * host resources (opens and locks images, starts back ends — every failure a {@link VmException}
  * with a message for the user), then {@code attach} puts the devices on the PCI bus in a fixed
  * order: drives (virtio-blk0, 1, ... → /dev/vda, vdb, ... in Linux), then interfaces (eth0, ...),
- * then the rng.
+ * then the rng, then the console channels.
  *
  * <p>{@link #close} is for teardown with the vCPUs stopped: it resets the devices and ends their
  * threads first, then flushes and closes the images and stops the back ends.
@@ -55,6 +55,7 @@ public final class VirtioDevices implements AutoCloseable {
     private final List<Drive> drives;
     private final List<Nic> nics;
     private final boolean rng;
+    private final List<dev.jvisor.vmm.channel.SocketChannelBridge> channels;
     private VirtioPci pci;
     private boolean closed;
     // Kept so that a service can read I/O counters and change limits while the VM runs.
@@ -62,10 +63,12 @@ public final class VirtioDevices implements AutoCloseable {
     private final List<RateLimiter> driveLimiters = new ArrayList<>();
     private final List<RateLimiter[]> nicLimiters = new ArrayList<>();
 
-    private VirtioDevices(List<Drive> drives, List<Nic> nics, boolean rng) {
+    private VirtioDevices(List<Drive> drives, List<Nic> nics, boolean rng,
+                          List<dev.jvisor.vmm.channel.SocketChannelBridge> channels) {
         this.drives = List.copyOf(drives);
         this.nics = List.copyOf(nics);
         this.rng = rng;
+        this.channels = List.copyOf(channels);
     }
 
     /**
@@ -78,7 +81,11 @@ public final class VirtioDevices implements AutoCloseable {
         requireDistinctFiles(config.drives());
         List<Drive> drives = new ArrayList<>();
         List<Nic> nics = new ArrayList<>();
+        List<dev.jvisor.vmm.channel.SocketChannelBridge> channels = new ArrayList<>();
         try {
+            for (Path socket : config.channels()) {
+                channels.add(dev.jvisor.vmm.channel.SocketChannelBridge.open(socket));
+            }
             for (DriveConfig d : config.drives()) {
                 drives.add(openDrive(d));
             }
@@ -88,9 +95,9 @@ public final class VirtioDevices implements AutoCloseable {
                 MacAddress mac = n.mac().isPresent() ? n.mac().get() : StableMac.derive(seed, i);
                 nics.add(new Nic(n, mac, startBackend(n, mac, switches)));
             }
-            return new VirtioDevices(drives, nics, config.rng());
+            return new VirtioDevices(drives, nics, config.rng(), channels);
         } catch (VmException | RuntimeException e) {
-            new VirtioDevices(drives, nics, false).close();
+            new VirtioDevices(drives, nics, false, channels).close();
             throw e;
         }
     }
@@ -189,6 +196,10 @@ public final class VirtioDevices implements AutoCloseable {
         if (rng) {
             pci.attachRng();
         }
+        for (dev.jvisor.vmm.channel.SocketChannelBridge ch : channels) {
+            // A host<->guest byte channel: /dev/hvc0, hvc1... in the guest, a Unix socket on the host.
+            pci.attachConsole(ch.guestOutput(), ch.guestInput());
+        }
     }
 
     /** The drives, in the order the guest sees them. */
@@ -255,6 +266,9 @@ public final class VirtioDevices implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.warn("stopping network back end {} failed", n.config().attachment().describe(), e);
             }
+        }
+        for (dev.jvisor.vmm.channel.SocketChannelBridge ch : channels) {
+            ch.close();
         }
     }
 }
