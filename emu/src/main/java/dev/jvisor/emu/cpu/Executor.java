@@ -10,7 +10,12 @@ import dev.jvisor.hypervisor.VcpuExit;
 public final class Executor {
     /** Instructions between looks at the clock for due timers. */
     private static final long TIMER_POLL_INSNS = 4096;
-    private static final int JUMP_CACHE_BITS = 12;
+    /**
+     * Per-CPU direct-mapped cache of recently run blocks, in front of the VM-wide synchronized
+     * table. Measured on the Debian boot (164 M block dispatches): 12 bits missed 2.6 M times,
+     * 16 bits 0.29 M; the array is 256 KiB per vCPU, of which only the hot entries are touched.
+     */
+    private static final int JUMP_CACHE_BITS = 16;
 
     private final Cpu cpu;
     private final CodeCache cache;
