@@ -49,6 +49,9 @@ public final class KvmVcpu implements Vcpu {
     private boolean running;
     private boolean closed;
     private long runningThread;
+    /** Guarded by kickLock: the thread whose kernel thread id {@link #hostThreadId} holds. */
+    private Thread tidOwner;
+    private volatile int hostThreadId;
     private long exits;
     /** The armed guest-debug state (breakpoints, watchpoints, single-step); see {@link #setDebug}. */
     private volatile KvmDebugRegisters debug = KvmDebugRegisters.of(DebugSettings.NONE);
@@ -83,6 +86,15 @@ public final class KvmVcpu implements Vcpu {
         return index;
     }
 
+    /**
+     * The kernel thread id (gettid(2)) of the thread that last entered {@link #run()}, or 0 before the
+     * first run. A service uses it to give the vCPU thread a scheduling priority or CPU affinity
+     * (setpriority(2), sched_setaffinity(2)); it stays valid while that thread keeps running this vCPU.
+     */
+    public int hostThreadId() {
+        return hostThreadId;
+    }
+
     /** Number of port and MMIO exits handled so far (for benchmarks and statistics). */
     public long exitCount() {
         return exits;
@@ -104,6 +116,11 @@ public final class KvmVcpu implements Vcpu {
             }
             runningThread = KickSignal.currentThread();
             running = true;
+            Thread self = Thread.currentThread();
+            if (tidOwner != self) { // once per thread, not once per run
+                tidOwner = self;
+                hostThreadId = Libc.gettid();
+            }
         }
         try {
             if (resumeOverBreakpoint) {

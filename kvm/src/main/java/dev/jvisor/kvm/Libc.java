@@ -48,6 +48,7 @@ final class Libc {
     private static final MethodHandle WRITE = downcall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), CAPTURE);
     private static final MethodHandle STRERROR_R = downcall("strerror_r",
             FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle GETTID = downcall("gettid", FunctionDescriptor.of(JAVA_INT));
 
     private Libc() {
     }
@@ -165,6 +166,19 @@ final class Libc {
         try {
             // Safe: the kernel reads at most buffer.byteSize() bytes from the caller's segment.
             return (long) WRITE.invokeExact(state, fd, buffer, buffer.byteSize());
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * The calling thread's kernel thread id (gettid(2), glibc 2.30 and later): what setpriority(2)
+     * and sched_setaffinity(2) take to address one thread, and the name of {@code /proc/self/task/TID}.
+     */
+    static int gettid() {
+        try {
+            // Safe: gettid has no arguments and always succeeds.
+            return (int) GETTID.invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -58,6 +58,27 @@ class KvmLifecycleTest {
     }
 
     @Test
+    void theVcpuRecordsTheKernelThreadIdOfTheThreadRunningIt() throws Exception {
+        Asm a = new Asm(16, TinyGuest.REAL_CODE);
+        a.out(TestOps.READY_PORT, AL);
+        Label spin = a.here();
+        a.jmp(spin);
+        try (TestVm t = boot(TinyGuest.realMode().load(a))) {
+            assertThat(t.vcpu().hostThreadId()).as("before the first run").isZero();
+            CompletableFuture<VcpuExit> exit = CompletableFuture.supplyAsync(() -> runBounded(t, t.vcpu()),
+                    r -> Thread.ofPlatform().name("tid-probe").start(r));
+            assertThat(t.ops().ready.await(60, TimeUnit.SECONDS)).isTrue();
+            int tid = t.vcpu().hostThreadId();
+            // proc(5): /proc/self/task/TID/comm is the thread's name (the JVM sets it from the Java name).
+            assertThat(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/task/" + tid + "/comm")).strip())
+                    .isEqualTo("tid-probe");
+            assertThat(tid).isNotEqualTo((int) ProcessHandle.current().pid());
+            t.vcpu().kick();
+            assertThat(exit.get(70, TimeUnit.SECONDS)).isEqualTo(VcpuExit.KICKED);
+        }
+    }
+
+    @Test
     void aKickBeforeRunMakesTheNextRunReturnAtOnceWithoutLosingState() {
         Asm a = new Asm(16, TinyGuest.REAL_CODE);
         exit(a, 9);
