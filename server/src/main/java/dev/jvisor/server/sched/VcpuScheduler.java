@@ -28,6 +28,12 @@ import org.slf4j.LoggerFactory;
  * (ThreadMXBean), so a halted vCPU costs nothing; a vCPU whose worker stops using CPU is idle (halted)
  * and is moved off the workers to wait through its {@link IdleWait} on a virtual thread.
  *
+ * <p><b>Pinning.</b> A VM with a cpuset runs only there: before a worker runs a slice of a pinned VM
+ * it sets its own affinity to the VM's CPUs (sched_setaffinity(2), a system call only when the
+ * affinity changes), and back to its original affinity for an unpinned VM. Workers are shared, so
+ * pinning says where a VM's guest code may run, not that it owns a worker: several pinned VMs on
+ * one CPU share it (by weight) while another CPU may idle.
+ *
  * <p>Threading: every method may be called from any thread. Lifecycle exits other than a kick are
  * passed to the group's {@link ExitSink} on the worker thread, after which the group runs no more.
  */
@@ -106,12 +112,19 @@ public final class VcpuScheduler implements AutoCloseable {
         return periodNanos;
     }
 
-    /** Starts scheduling the vCPUs of one VM. */
-    public synchronized Group add(String name, List<? extends Vcpu> vcpus, CpuShare share, IdleWait idle, ExitSink sink) {
+    /** Starts scheduling the vCPUs of one VM, on any CPU. */
+    public Group add(String name, List<? extends Vcpu> vcpus, CpuShare share, IdleWait idle, ExitSink sink) {
+        return add(name, vcpus, share, null, idle, sink);
+    }
+
+    /** Starts scheduling the vCPUs of one VM, only on {@code cpuset} (null: any CPU). */
+    public synchronized Group add(String name, List<? extends Vcpu> vcpus, CpuShare share, CpuSet cpuset, IdleWait idle,
+                                  ExitSink sink) {
         if (closed) {
             throw new IllegalStateException("the scheduler is closed");
         }
         Group g = new Group(name, share, idle, sink);
+        g.cpuset = cpuset;
         g.vruntime = minActiveVruntime();
         for (Vcpu v : vcpus) {
             Entity e = new Entity(v, g);
@@ -131,6 +144,8 @@ public final class VcpuScheduler implements AutoCloseable {
         final List<Entity> entities = new ArrayList<>();
         final ArrayDeque<Entity> ready = new ArrayDeque<>();
         CpuShare share;
+        CpuSet cpuset;
+        String problem;
         long vruntime;
         long periodUsage;
         long cpuNanos;
@@ -165,6 +180,21 @@ public final class VcpuScheduler implements AutoCloseable {
         public CpuShare share() {
             synchronized (VcpuScheduler.this) {
                 return share;
+            }
+        }
+
+        /** Runs this VM's vCPUs only on {@code cpus} (null: anywhere), from their next slice. */
+        public void setCpuset(CpuSet cpus) {
+            synchronized (VcpuScheduler.this) {
+                cpuset = cpus;
+                problem = null;
+            }
+        }
+
+        /** Why the VM's cpuset could not be applied (a worker's sched_setaffinity failed), or null. */
+        public String problem() {
+            synchronized (VcpuScheduler.this) {
+                return problem;
             }
         }
 
@@ -269,8 +299,13 @@ public final class VcpuScheduler implements AutoCloseable {
     }
 
     private void workerLoop() {
+        // The affinity this worker was started with, restored for unpinned VMs; null if unknown
+        // (then pinned VMs are refused on this worker's slices with a problem report).
+        final CpuSet original = HostThreads.affinity(0);
+        CpuSet current = original;
         while (true) {
             Entity e;
+            CpuSet wanted;
             synchronized (this) {
                 while ((e = pick()) == null) {
                     if (closed) {
@@ -293,6 +328,22 @@ public final class VcpuScheduler implements AutoCloseable {
                 e.sliceStartCpu = MX.getCurrentThreadCpuTime();
                 e.lastTickCpu = e.sliceStartCpu;
                 running.add(e);
+                wanted = e.group.cpuset != null ? e.group.cpuset : original;
+            }
+            if (wanted != null && !wanted.equals(current)) {
+                int rc = original == null ? HostThreads.EINVAL : HostThreads.setAffinity(0, wanted);
+                if (rc == 0) {
+                    current = wanted;
+                } else {
+                    String why = original == null ? "the worker's own affinity is unknown"
+                            : HostThreads.strerror(rc);
+                    synchronized (this) {
+                        if (e.group.problem == null) {
+                            LOG.warn("VM {}: cannot run on CPUs {}: {}", e.group.name, wanted, why);
+                        }
+                        e.group.problem = "sched_setaffinity(CPUs " + wanted + ") on a scheduler worker: " + why;
+                    }
+                }
             }
             VcpuExit exit;
             try {

@@ -134,6 +134,68 @@ class VcpuSchedulerTest {
     }
 
     @Test
+    void aPinnedVmRunsOnlyOnItsCpusAndUnpinningRestoresTheWorker() throws Exception {
+        CpuSet original = HostThreads.affinity(0); // the worker inherits this thread's affinity
+        int cpu = CpuSet.online().last();
+        scheduler = new VcpuScheduler(1, 5_000_000, 100_000_000);
+        VirtualMachine vm = machine(TinyKernels.Ending.SPIN, 1);
+        VcpuScheduler.Group g = scheduler.add("pinned", vm.vm().vcpus(), CpuShare.DEFAULT, CpuSet.of(cpu),
+                IdleWait.forEmulator((EmuVm) vm.vm()), (vcpu, exit) -> { });
+        awaitCpu(g, 100_000_000L);
+        Path worker = task("vcpu-worker-0");
+        assertThat(status(worker, "Cpus_allowed_list")).isEqualTo(String.valueOf(cpu));
+        for (int i = 0; i < 20; i++) {
+            assertThat(lastCpu(worker)).isEqualTo(cpu);
+            Thread.sleep(5);
+        }
+        g.setCpuset(null);
+        awaitCpu(g, g.cpuNanos() + 50_000_000L); // several slices later
+        assertThat(status(worker, "Cpus_allowed_list")).isEqualTo(original.toString());
+        assertThat(g.problem()).isNull();
+        g.remove();
+    }
+
+    private static void awaitCpu(VcpuScheduler.Group g, long nanos) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (g.cpuNanos() < nanos && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+    }
+
+    /** This process's thread named {@code name} (proc(5): /proc/self/task/TID/comm). */
+    private static Path task(String name) throws java.io.IOException {
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            List<Path> found = new ArrayList<>();
+            for (Path t : tasks.toList()) {
+                try {
+                    if (Files.readString(t.resolve("comm")).strip().equals(name)) {
+                        found.add(t);
+                    }
+                } catch (java.io.IOException e) {
+                    // ended while listed
+                }
+            }
+            assertThat(found).as("threads named %s", name).hasSize(1);
+            return found.getFirst();
+        }
+    }
+
+    private static String status(Path task, String key) throws java.io.IOException {
+        for (String line : Files.readAllLines(task.resolve("status"))) {
+            if (line.startsWith(key + ":")) {
+                return line.substring(key.length() + 1).strip();
+            }
+        }
+        throw new AssertionError(key + " is not in " + task + "/status");
+    }
+
+    /** Field 39 of /proc/.../stat: the CPU the thread last ran on. */
+    private static int lastCpu(Path task) throws java.io.IOException {
+        String stat = Files.readString(task.resolve("stat"));
+        return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ")[39 - 3]);
+    }
+
+    @Test
     void changingTheCapWhileRunningTakesEffect() throws Exception {
         scheduler = new VcpuScheduler(1, 10_000_000, 100_000_000);
         List<VcpuExit> exits = new CopyOnWriteArrayList<>();
