@@ -16,6 +16,8 @@ import dev.jvisor.server.manager.VmEvent;
 import dev.jvisor.server.manager.VmInfo;
 import dev.jvisor.server.manager.VmManager;
 import dev.jvisor.server.manager.VmState;
+import dev.jvisor.server.sched.CpuSet;
+import dev.jvisor.server.sched.KvmVcpuThreads;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -48,7 +50,8 @@ public final class RestApi implements HttpHandler {
     }
 
     /** Body of {@code PATCH /v1/vms/{name}/limits}. */
-    public record LimitsRequest(Integer cpuWeight, Integer cpuCap, Map<String, VmDefinition.IoLimit> io) {
+    public record LimitsRequest(Integer cpuWeight, Integer cpuCap, String cpuset,
+                                Map<String, VmDefinition.IoLimit> io) {
     }
 
     @Override
@@ -139,7 +142,7 @@ public final class RestApi implements HttpHandler {
                 method(req, "PATCH");
                 requireJson(req);
                 LimitsRequest l = Json.read(req.body(), LimitsRequest.class);
-                yield ok(manager.setLimits(name, l.cpuWeight(), l.cpuCap(), l.io()));
+                yield ok(manager.setLimits(name, l.cpuWeight(), l.cpuCap(), l.cpuset(), l.io()));
             }
             case "stats" -> {
                 method(req, "GET");
@@ -227,9 +230,13 @@ public final class RestApi implements HttpHandler {
         });
     }
 
-    /** {@code host info}: capacity, allocation and back ends. */
-    public record HostInfo(int cpus, HostBudget.Usage budget, Map<String, Integer> vms, Map<String, Object> backends,
-                           int schedulerWorkers, long daemonResidentBytes, int daemonOpenFiles) {
+    /**
+     * {@code host info}: capacity, allocation and back ends; the online CPUs (what a cpuset may name)
+     * and how KVM weights are applied.
+     */
+    public record HostInfo(int cpus, String onlineCpus, HostBudget.Usage budget, Map<String, Integer> vms,
+                           Map<String, Object> backends, int schedulerWorkers, KvmVcpuThreads.Status kvmWeights,
+                           long daemonResidentBytes, int daemonOpenFiles) {
     }
 
     private HostInfo hostInfo() {
@@ -244,8 +251,9 @@ public final class RestApi implements HttpHandler {
         Map<String, Object> backends = new LinkedHashMap<>();
         backends.put("kvm", Map.of("present", kvm.present(), "runs_kernels", kvm.runsKernels(), "reason", kvm.reason()));
         backends.put("emu", Map.of("present", true, "runs_kernels", true, "reason", "pure-Java x86-64 emulator"));
-        return new HostInfo(Runtime.getRuntime().availableProcessors(), manager.budget().usage(), counts, backends,
-                manager.scheduler().workers(), HostProcess.residentBytes(), HostProcess.openFileDescriptors());
+        return new HostInfo(Runtime.getRuntime().availableProcessors(), CpuSet.online().toString(),
+                manager.budget().usage(), counts, backends, manager.scheduler().workers(), manager.kvmThreadStatus(),
+                HostProcess.residentBytes(), HostProcess.openFileDescriptors());
     }
 
     /** A virtual switch and the VMs whose interfaces name it. */

@@ -2,6 +2,7 @@ package dev.jvisor.server.manager;
 
 import dev.jvisor.io.ratelimit.TokenBucketConfig;
 import dev.jvisor.machine.PlatformLayout;
+import dev.jvisor.server.sched.CpuSet;
 import dev.jvisor.server.sched.CpuShare;
 import dev.jvisor.vmm.DriveConfig;
 import dev.jvisor.vmm.NetConfig;
@@ -34,13 +35,18 @@ import java.util.regex.Pattern;
  * @param rng        whether the VM has a virtio-rng (default true)
  * @param cpuWeight  fair-share weight 1-10000 (default 100)
  * @param cpuCap     cap in percent of one host CPU, 0 for none (default 0)
+ * @param cpuset     host CPUs the vCPUs may run on, as a CPU list ({@code 0}, {@code 0-1}, {@code 1,3});
+ *                   null (or {@code all} in a request) for any CPU; stored in canonical form
  * @param prefault   touch all guest memory at start instead of on first use (default false)
  * @param ioLimits   rate limits set through the API, overriding the drive's or interface's own,
  *                   keyed {@code driveN} / {@code netN}
  */
 public record VmDefinition(String name, Integer memoryMib, Integer vcpus, String kernel, String initrd,
                            String cmdline, String accel, List<String> drives, List<String> nets, Boolean rng,
-                           Integer cpuWeight, Integer cpuCap, Boolean prefault, Map<String, IoLimit> ioLimits) {
+                           Integer cpuWeight, Integer cpuCap, String cpuset, Boolean prefault,
+                           Map<String, IoLimit> ioLimits) {
+    /** The cpuset value that removes pinning (in a create or limits request). */
+    public static final String ALL_CPUS = "all";
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Pattern IO_KEY = Pattern.compile("(drive|net)(\\d{1,3})");
     static final int MAX_DEVICES = 16;
@@ -109,6 +115,7 @@ public record VmDefinition(String name, Integer memoryMib, Integer vcpus, String
         } catch (IllegalArgumentException e) {
             throw invalid(e.getMessage());
         }
+        String pin = canonicalCpuset(cpuset);
         Map<String, IoLimit> limits = new LinkedHashMap<>();
         if (ioLimits != null) {
             for (Map.Entry<String, IoLimit> e : ioLimits.entrySet()) {
@@ -120,7 +127,7 @@ public record VmDefinition(String name, Integer memoryMib, Integer vcpus, String
                 limits.put(e.getKey(), e.getValue());
             }
         }
-        return new VmDefinition(name, mem, cpus, kernel, initrd, cl, acc, d, n, rng == null || rng, weight, cap,
+        return new VmDefinition(name, mem, cpus, kernel, initrd, cl, acc, d, n, rng == null || rng, weight, cap, pin,
                 prefault != null && prefault, limits);
     }
 
@@ -132,7 +139,25 @@ public record VmDefinition(String name, Integer memoryMib, Integer vcpus, String
         return new VmDefinition(name, memoryMib == null ? 256 : memoryMib, vcpus == null ? 1 : vcpus, kernel, initrd,
                 cmdline == null ? "" : cmdline, accel == null ? "auto" : accel, drives == null ? List.of() : drives,
                 nets == null ? List.of() : nets, rng == null || rng, cpuWeight == null ? CpuShare.DEFAULT_WEIGHT : cpuWeight,
-                cpuCap == null ? 0 : cpuCap, prefault != null && prefault, ioLimits == null ? Map.of() : ioLimits);
+                cpuCap == null ? 0 : cpuCap, cpuset, prefault != null && prefault,
+                ioLimits == null ? Map.of() : ioLimits);
+    }
+
+    /**
+     * A requested cpuset checked against this host's online CPUs, in canonical form; null for none
+     * (null or {@value #ALL_CPUS}).
+     */
+    static String canonicalCpuset(String text) throws ServiceException {
+        if (text == null || text.equals(ALL_CPUS)) {
+            return null;
+        }
+        try {
+            CpuSet set = CpuSet.parse(text);
+            set.checkWithin(CpuSet.online());
+            return set.toString();
+        } catch (IllegalArgumentException e) {
+            throw invalid("cpuset: " + e.getMessage());
+        }
     }
 
     static void checkIoKey(String key, int drives, int nets) throws ServiceException {
@@ -190,10 +215,15 @@ public record VmDefinition(String name, Integer memoryMib, Integer vcpus, String
         return new CpuShare(cpuWeight, cpuCap);
     }
 
-    /** This (normalized) definition with another CPU share. */
-    public VmDefinition withCpu(int weight, int cap) {
+    /** The host CPUs the vCPUs may run on, or null for any. */
+    public CpuSet pinning() {
+        return cpuset == null ? null : CpuSet.parse(cpuset);
+    }
+
+    /** This (normalized) definition with another CPU share and cpuset (canonical, or null for none). */
+    public VmDefinition withCpu(int weight, int cap, String cpus) {
         return new VmDefinition(name, memoryMib, vcpus, kernel, initrd, cmdline, accel, drives, nets, rng, weight, cap,
-                prefault, ioLimits);
+                cpus, prefault, ioLimits);
     }
 
     /** This (normalized) definition with {@code key}'s I/O limit set (null removes it). */
@@ -205,7 +235,7 @@ public record VmDefinition(String name, Integer memoryMib, Integer vcpus, String
             m.put(key, limit);
         }
         return new VmDefinition(name, memoryMib, vcpus, kernel, initrd, cmdline, accel, drives, nets, rng, cpuWeight,
-                cpuCap, prefault, m);
+                cpuCap, cpuset, prefault, m);
     }
 
     /** The single-VM configuration this (normalized) definition describes, with the I/O limit overrides applied. */

@@ -2,6 +2,7 @@ package dev.jvisor.server.manager;
 
 import dev.jvisor.io.net.SwitchRegistry;
 import dev.jvisor.server.sched.KvmThrottle;
+import dev.jvisor.server.sched.KvmVcpuThreads;
 import dev.jvisor.server.sched.VcpuScheduler;
 import dev.jvisor.vmm.ExitReason;
 import dev.jvisor.vmm.VmConfig;
@@ -44,6 +45,7 @@ public final class VmManager implements AutoCloseable {
     private final DefinitionStore store;
     private final Backends backends = new Backends();
     private final KvmThrottle throttle;
+    private final KvmVcpuThreads kvmThreads = KvmVcpuThreads.ofHost();
     private final SwitchRegistry switches = new SwitchRegistry();
     private final EventBus events = new EventBus();
     private final Map<String, ManagedVm> vms = new ConcurrentHashMap<>();
@@ -94,6 +96,11 @@ public final class VmManager implements AutoCloseable {
 
     public SwitchRegistry switches() {
         return switches;
+    }
+
+    /** How KVM vCPU threads get their weights and cpusets on the host (for {@code host info}). */
+    public KvmVcpuThreads.Status kvmThreadStatus() {
+        return kvmThreads.status();
     }
 
     // ------------------------------------------------------------------ queries
@@ -204,7 +211,7 @@ public final class VmManager implements AutoCloseable {
         VmRun run;
         try {
             run = VmRun.start(def, backends.forAccel(VmConfig.Accel.parse(def.accel())), vm.console, switches,
-                    options.scheduler(), throttle);
+                    options.scheduler(), throttle, kvmThreads);
         } catch (ServiceException | RuntimeException e) {
             vm.console.onFirstByte(null);
             options.budget().release(def.memoryBytes(), def.vcpus());
@@ -413,15 +420,16 @@ public final class VmManager implements AutoCloseable {
     }
 
     /**
-     * Changes CPU weight and cap and I/O limits; applied at once to a running VM and stored with the
-     * definition. Null arguments leave a setting as it is; {@code io} maps {@code driveN}/{@code netN}
+     * Changes CPU weight, cap and cpuset and I/O limits; applied at once to a running VM and stored with
+     * the definition. Null arguments leave a setting as it is ({@code cpuset} {@value VmDefinition#ALL_CPUS}
+     * removes the pinning); {@code io} maps {@code driveN}/{@code netN}
      * to a new limit (an {@link VmDefinition.IoLimit} with both fields null removes the limit).
      */
-    public VmInfo setLimits(String name, Integer cpuWeight, Integer cpuCap, Map<String, VmDefinition.IoLimit> io)
-            throws ServiceException {
+    public VmInfo setLimits(String name, Integer cpuWeight, Integer cpuCap, String cpuset,
+                            Map<String, VmDefinition.IoLimit> io) throws ServiceException {
         ManagedVm vm = lock(name);
         try {
-            LimitChange change = LimitChange.plan(vm.definition, cpuWeight, cpuCap, io);
+            LimitChange change = LimitChange.plan(vm.definition, cpuWeight, cpuCap, cpuset, io);
             try {
                 store.save(change.definition());
             } catch (IOException e) {

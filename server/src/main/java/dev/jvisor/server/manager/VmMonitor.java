@@ -19,13 +19,13 @@ final class VmMonitor {
             try {
                 return new VmStats(d.name(), s.id(), r.backend(), d.vcpus(), d.memoryBytes(), r.residentBytes(),
                         r.cpuNanos(), vm.cpuPercent, r.uptimeNanos() / 1_000_000_000L, r.throttles(), r.instructions(),
-                        r.driveStats(), r.netStats());
+                        r.hostNice(), r.hostSchedulingProblem(), r.driveStats(), r.netStats());
             } catch (RuntimeException e) {
                 // the run ended while we looked: report the VM as it is now
             }
         }
-        return new VmStats(d.name(), vm.state.id(), null, d.vcpus(), d.memoryBytes(), -1, 0, 0, 0, 0, -1, List.of(),
-                List.of());
+        return new VmStats(d.name(), vm.state.id(), null, d.vcpus(), d.memoryBytes(), -1, 0, 0, 0, 0, -1, null, null,
+                List.of(), List.of());
     }
 
     static List<VmStats> allStats(Collection<ManagedVm> vms) {

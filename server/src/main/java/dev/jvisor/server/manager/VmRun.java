@@ -6,10 +6,14 @@ import dev.jvisor.hypervisor.Hypervisor;
 import dev.jvisor.hypervisor.Vcpu;
 import dev.jvisor.hypervisor.VcpuExit;
 import dev.jvisor.io.net.SwitchRegistry;
+import dev.jvisor.kvm.KvmVcpu;
+import dev.jvisor.kvm.KvmVm;
 import dev.jvisor.memory.MemoryRegion;
+import dev.jvisor.server.sched.CpuSet;
 import dev.jvisor.server.sched.CpuShare;
 import dev.jvisor.server.sched.IdleWait;
 import dev.jvisor.server.sched.KvmThrottle;
+import dev.jvisor.server.sched.KvmVcpuThreads;
 import dev.jvisor.server.sched.VcpuScheduler;
 import dev.jvisor.vmm.CountingDiskImage;
 import dev.jvisor.vmm.ExitReason;
@@ -24,8 +28,9 @@ import java.util.List;
 /**
  * One run of a VM: the {@link VirtualMachine} built from its definition and how its vCPUs are
  * scheduled. An emulated VM's vCPUs go to the daemon's {@link VcpuScheduler} (a bounded pool of
- * threads, fair share and caps); a KVM VM's vCPUs run on their own threads (they block in KVM_RUN)
- * and its cap is enforced by the {@link KvmThrottle}.
+ * threads, fair share, caps and cpusets); a KVM VM's vCPUs run on their own threads (they block in
+ * KVM_RUN): its cap is enforced by the {@link KvmThrottle}, its weight and cpuset by the host's
+ * scheduler ({@link KvmVcpuThreads}).
  *
  * <p>Not thread-safe on its own: the owning {@link ManagedVm}'s lock serialises lifecycle calls.
  */
@@ -33,13 +38,16 @@ final class VmRun {
     private final VirtualMachine machine;
     private final VcpuScheduler.Group group;
     private final KvmThrottle.Entry throttle;
+    private final KvmVcpuThreads.Entry threads;
     private final long startNanos = System.nanoTime();
     private boolean closed;
 
-    private VmRun(VirtualMachine machine, VcpuScheduler.Group group, KvmThrottle.Entry throttle) {
+    private VmRun(VirtualMachine machine, VcpuScheduler.Group group, KvmThrottle.Entry throttle,
+                  KvmVcpuThreads.Entry threads) {
         this.machine = machine;
         this.group = group;
         this.throttle = throttle;
+        this.threads = threads;
     }
 
     /**
@@ -48,7 +56,8 @@ final class VmRun {
      * @throws ServiceException if the configuration cannot be built here (the message says why)
      */
     static VmRun start(VmDefinition def, Hypervisor hypervisor, ConsoleHub console, SwitchRegistry switches,
-                       VcpuScheduler scheduler, KvmThrottle kvmThrottle) throws ServiceException {
+                       VcpuScheduler scheduler, KvmThrottle kvmThrottle, KvmVcpuThreads kvmThreads)
+            throws ServiceException {
         VmConfig config = def.toConfig();
         VirtualMachine machine;
         try {
@@ -66,15 +75,40 @@ final class VmRun {
             }
             CpuShare share = def.cpuShare();
             if (machine.vm() instanceof EmuVm emu) {
-                VcpuScheduler.Group g = scheduler.add(def.name(), emu.vcpus(), share, IdleWait.forEmulator(emu),
-                        (vcpu, exit) -> machine.stop(reasonFor(vcpu, exit)));
-                return new VmRun(machine, g, null);
+                VcpuScheduler.Group g = scheduler.add(def.name(), emu.vcpus(), share, def.pinning(),
+                        IdleWait.forEmulator(emu), (vcpu, exit) -> machine.stop(reasonFor(vcpu, exit)));
+                return new VmRun(machine, g, null, null);
             }
             machine.start();
-            return new VmRun(machine, null, kvmThrottle.add(machine, share));
+            KvmVm kvm = (KvmVm) machine.vm();
+            awaitThreadIds(kvm);
+            KvmVcpuThreads.Entry threads = kvmThreads.add(def.name(), share.weight(), def.pinning(),
+                    () -> threadIds(kvm));
+            try {
+                return new VmRun(machine, null, kvmThrottle.add(machine, share), threads);
+            } catch (RuntimeException e) {
+                threads.remove();
+                throw e;
+            }
         } catch (RuntimeException e) {
             machine.close();
             throw new ServiceException(ServiceException.Kind.FAILED, "cannot start VM '" + def.name() + "': " + e);
+        }
+    }
+
+    private static int[] threadIds(KvmVm kvm) {
+        return kvm.vcpus().stream().mapToInt(KvmVcpu::hostThreadId).toArray();
+    }
+
+    /**
+     * Waits until every vCPU thread has entered KVM_RUN once and so recorded its thread id (they do
+     * so right after start), so its nice value and affinity are set before it has run for long. A
+     * thread that is later than a second is set up at the next recomputation.
+     */
+    private static void awaitThreadIds(KvmVm kvm) {
+        long deadline = System.nanoTime() + 1_000_000_000L;
+        while (java.util.Arrays.stream(threadIds(kvm)).anyMatch(t -> t == 0) && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(200_000);
         }
     }
 
@@ -151,7 +185,27 @@ final class VmRun {
             group.setShare(share);
         } else {
             throttle.setShare(share);
+            threads.setWeight(share.weight());
         }
+    }
+
+    /** Pins the vCPUs to {@code cpus} (null: any CPU) while the VM runs. */
+    void setCpuset(CpuSet cpus) {
+        if (group != null) {
+            group.setCpuset(cpus);
+        } else {
+            threads.setCpuset(cpus);
+        }
+    }
+
+    /** The nice value of the vCPU threads (KVM), or null (emulated: the scheduler's workers share one). */
+    Integer hostNice() {
+        return threads == null ? null : threads.nice();
+    }
+
+    /** Why the weight or cpuset could not be applied on the host, or null. */
+    String hostSchedulingProblem() {
+        return group != null ? group.problem() : threads.problem();
     }
 
     /** Applies a new limit to drive {@code index}'s limiter while the VM runs. */
@@ -200,6 +254,7 @@ final class VmRun {
             group.remove();
         } else {
             throttle.remove();
+            threads.remove();
         }
         machine.close();
     }

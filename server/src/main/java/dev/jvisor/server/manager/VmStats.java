@@ -16,13 +16,15 @@ import java.util.List;
  * @param uptimeSeconds since it started
  * @param throttles     how often its CPU cap held it back
  * @param instructions  guest instructions emulated (emulator only, else -1)
+ * @param hostNice      the nice value its KVM vCPU threads got from its weight (null unless running on KVM)
+ * @param hostSchedulingProblem why its weight or cpuset could not be applied on the host, or null
  * @param drives        per drive I/O
  * @param nets          per interface traffic
  */
 public record VmStats(String name, String state, String backend, int vcpus, long memoryBytes, long memoryResidentBytes,
                       long cpuNanos,
                       double cpuPercent, long uptimeSeconds, long throttles, long instructions,
-                      List<DriveStats> drives, List<NetStats> nets) {
+                      Integer hostNice, String hostSchedulingProblem, List<DriveStats> drives, List<NetStats> nets) {
     /** One drive's completed requests. */
     public record DriveStats(int index, long readOps, long readBytes, long writeOps, long writeBytes, long flushes) {
     }

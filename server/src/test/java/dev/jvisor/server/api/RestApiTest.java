@@ -57,6 +57,29 @@ class RestApiTest {
     }
 
     @Test
+    void theDocumentedSchemasNameExactlyTheFieldsOfTheResponses() throws Exception {
+        JsonNode schemas = d.json("GET", "/openapi.json", null).get("components").get("schemas");
+        d.json("POST", "/v1/vms", d.vmJson("doc", d.kernel("", TinyKernels.Ending.IDLE), 32));
+        d.json("POST", "/v1/vms/doc/start", null);
+        assertThat(fields(d.json("GET", "/v1/vms/doc", null).get("definition")))
+                .isEqualTo(fields(schemas.get("Definition").get("properties")));
+        assertThat(fields(d.json("GET", "/v1/vms/doc", null))).isEqualTo(fields(schemas.get("Vm").get("properties")));
+        assertThat(fields(d.json("GET", "/v1/vms/doc/stats", null)))
+                .isEqualTo(fields(schemas.get("Stats").get("properties")));
+        assertThat(fields(d.json("GET", "/v1/host", null))).isEqualTo(fields(schemas.get("Host").get("properties")));
+        assertThat(fields(d.json("GET", "/v1/host", null).get("kvm_weights")))
+                .isEqualTo(fields(schemas.get("Host").get("properties").get("kvm_weights").get("properties")));
+        assertThat(fields(Json.mapper().valueToTree(new RestApi.LimitsRequest(1, 1, "0", Map.of()))))
+                .isEqualTo(fields(schemas.get("Limits").get("properties")));
+    }
+
+    private static java.util.Set<String> fields(JsonNode object) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        object.fieldNames().forEachRemaining(names::add);
+        return names;
+    }
+
+    @Test
     void aVmGoesThroughItsLifecycleAndEventsReportIt() throws Exception {
         List<String> events = new CopyOnWriteArrayList<>();
         ApiClient.Open stream = d.client.open("GET", "/v1/events?vm=a", null, Map.of());

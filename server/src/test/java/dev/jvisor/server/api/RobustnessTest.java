@@ -106,6 +106,26 @@ class RobustnessTest {
     }
 
     @Test
+    void badCpusetsAreRefusedAtCreateAndInLimits() throws Exception {
+        String vm = "{\"name\":\"x\",\"kernel\":\"" + kernel + "\",\"cpuset\":";
+        refused("POST", "/v1/vms", vm + "\"\"}", 400, "cpuset: a CPU list must name at least one CPU");
+        refused("POST", "/v1/vms", vm + "\"a\"}", 400, "cpuset: CPU list 'a' must be CPU numbers and ranges");
+        refused("POST", "/v1/vms", vm + "\"5-2\"}", 400, "range 5-2 runs backwards");
+        refused("POST", "/v1/vms", vm + "\"0,\"}", 400, "empty item");
+        refused("POST", "/v1/vms", vm + "7}", 400, "field 'cpuset' must be a string");
+        int beyond = dev.jvisor.server.sched.CpuSet.online().last() + 1;
+        refused("POST", "/v1/vms", vm + "\"0-" + beyond + "\"}", 400, "CPU " + beyond
+                + " is not online on this host (online CPUs: " + dev.jvisor.server.sched.CpuSet.online() + ")");
+        refused("PATCH", "/v1/vms/run/limits", "{\"cpu_weight\":500,\"cpuset\":\"" + beyond + "\"}", 400, "not online");
+        refused("PATCH", "/v1/vms/idle/limits", "{\"cpuset\":\"x-1\"}", 400, "'x' is not a CPU number");
+        // Accepted ones are stored in canonical form; "all" removes the pinning.
+        JsonNode created = d.json("POST", "/v1/vms", vm + "\"0,0-0\"}");
+        assertThat(created.get("definition").get("cpuset").asText()).isEqualTo("0");
+        JsonNode changed = d.json("PATCH", "/v1/vms/x/limits", "{\"cpuset\":\"all\"}");
+        assertThat(changed.get("definition").get("cpuset").isNull()).isTrue();
+    }
+
+    @Test
     void duplicateNamesAreRefused() throws Exception {
         refused("POST", "/v1/vms", d.vmJson("idle", kernel, 64), 409, "already exists");
     }
