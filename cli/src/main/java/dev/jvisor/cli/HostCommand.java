@@ -21,8 +21,12 @@ final class HostCommand {
             JsonNode b = h.get("budget");
             long mem = b.get("memory_bytes").asLong();
             long used = b.get("used_memory_bytes").asLong();
-            System.out.printf(Locale.ROOT, "host CPUs:  %d (%d scheduler workers for emulated vCPUs)%n", h.get("cpus").asInt(),
-                    h.get("scheduler_workers").asInt());
+            System.out.printf(Locale.ROOT, "host CPUs:  %d, online %s (%d scheduler workers for emulated vCPUs)%n",
+                    h.get("cpus").asInt(), h.get("online_cpus").asText(), h.get("scheduler_workers").asInt());
+            JsonNode w = h.get("kvm_weights");
+            System.out.println("KVM weights: as vCPU thread nice values" + (w.get("can_raise_priority").asBoolean() ? ""
+                    : " shifted up by " + w.get("nice_shift").asInt() + " (no CAP_SYS_NICE)")
+                    + (w.hasNonNull("last_warning") ? "; last warning: " + w.get("last_warning").asText() : ""));
             System.out.printf(Locale.ROOT, "memory:     %d MiB allocated of %d MiB (%d MiB free)%n", used >> 20, mem >> 20,
                     (mem - used) >> 20);
             System.out.printf(Locale.ROOT, "vCPUs:      %d allocated of %d%n", b.get("used_vcpus").asInt(), b.get("vcpus").asInt());

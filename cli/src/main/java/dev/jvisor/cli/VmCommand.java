@@ -78,6 +78,10 @@ final class VmCommand {
         @Option(names = "--cpu-cap", paramLabel = "PERCENT", description = "CPU cap in percent of one host CPU, e.g. 50%.")
         String cap;
 
+        @Option(names = "--cpuset", paramLabel = "CPUS",
+                description = "Run the vCPUs only on these host CPUs: a CPU list like 0, 0-1 or 1,3 (default: any).")
+        String cpuset;
+
         @Option(names = "--prefault", description = "Touch all guest memory at start instead of on first use.")
         boolean prefault;
 
@@ -117,6 +121,9 @@ final class VmCommand {
             }
             if (cap != null) {
                 body.put("cpu_cap", percent(cap));
+            }
+            if (cpuset != null) {
+                body.put("cpuset", cpuset);
             }
             body.put("prefault", prefault);
             JsonNode vm = client.json("POST", "/v1/vms", body.toString());
@@ -308,6 +315,12 @@ final class VmCommand {
             o.printf(Locale.ROOT, "  CPU %.2f s (%.1f%% now), uptime %s, cap throttles %d%n", s.get("cpu_nanos").asLong() / 1e9,
                     s.get("cpu_percent").asDouble(), uptime(s.get("uptime_seconds").asLong(), s.get("state").asText()),
                     s.get("throttles").asLong());
+            if (s.hasNonNull("host_nice")) {
+                o.printf("  vCPU threads at nice %d (from the CPU weight)%n", s.get("host_nice").asInt());
+            }
+            if (s.hasNonNull("host_scheduling_problem")) {
+                o.printf("  host scheduling problem: %s%n", s.get("host_scheduling_problem").asText());
+            }
             if (s.get("instructions").asLong() >= 0) {
                 o.printf(Locale.ROOT, "  emulated instructions %,d%n", s.get("instructions").asLong());
             }
@@ -327,7 +340,7 @@ final class VmCommand {
     }
 
     @Command(name = "limits", mixinStandardHelpOptions = true,
-            description = {"Change a VM's CPU weight and cap and I/O rate limits (also while it runs).",
+            description = {"Change a VM's CPU weight, cap and cpuset and I/O rate limits (also while it runs).",
                     "I/O: --io drive0:10M/s+1000op/s[:BURST] or --io net0:none (rate syntax as 'jvisor run')."})
     static final class Limits implements Callable<Integer> {
         @Mixin
@@ -342,6 +355,10 @@ final class VmCommand {
         @Option(names = "--cpu-cap", paramLabel = "PERCENT", description = "Cap in percent of one host CPU; 0 removes it.")
         String cap;
 
+        @Option(names = "--cpuset", paramLabel = "CPUS|all",
+                description = "Host CPUs for the vCPUs (0, 0-1, 1,3); all removes the pinning.")
+        String cpuset;
+
         @Option(names = "--io", paramLabel = "KEY:RATE[:BURST]", description = "A drive's or interface's limit.")
         List<String> io = new ArrayList<>();
 
@@ -353,6 +370,9 @@ final class VmCommand {
             }
             if (cap != null) {
                 body.put("cpu_cap", percent(cap));
+            }
+            if (cpuset != null) {
+                body.put("cpuset", cpuset);
             }
             if (!io.isEmpty()) {
                 ObjectNode m = body.putObject("io");
@@ -377,6 +397,7 @@ final class VmCommand {
             JsonNode d = vm.get("definition");
             System.out.println(name + ": cpu weight " + d.get("cpu_weight").asInt() + ", cap "
                     + (d.get("cpu_cap").asInt() == 0 ? "none" : d.get("cpu_cap").asInt() + "%")
+                    + ", cpuset " + (d.hasNonNull("cpuset") ? d.get("cpuset").asText() : "all")
                     + (d.get("io_limits").isEmpty() ? "" : ", I/O limits " + d.get("io_limits")));
             return 0;
         }

@@ -61,7 +61,8 @@ class ServiceCommandsTest {
         Path disk = dir.resolve("d.raw");
         dev.jvisor.io.disk.ImageTool.create(disk, dev.jvisor.io.disk.DiskFormat.RAW, 1 << 20);
         Outcome c = run("vm", "create", "web", "--socket", socket, "--mem", "32M", "--kernel", kernel.toString(), "--accel", "emu",
-                "--drive", "file=" + disk + ",format=raw", "--net", "switch=lan0", "--cpu-cap", "50%", "--cpu-weight", "200");
+                "--drive", "file=" + disk + ",format=raw", "--net", "switch=lan0", "--cpu-cap", "50%", "--cpu-weight", "200",
+                "--cpuset", "0");
         assertThat(c.status()).as(c.err()).isZero();
         assertThat(c.out()).contains("created web");
         assertThat(run("vm", "start", "web", "--socket", socket).out()).contains("web: running");
@@ -71,7 +72,8 @@ class ServiceCommandsTest {
         assertThat(run("vm", "pause", "web", "--socket", socket).out()).contains("web: paused");
         assertThat(run("vm", "resume", "web", "--socket", socket).out()).contains("web: running");
         Outcome limits = run("vm", "limits", "web", "--socket", socket, "--cpu-cap", "25%", "--io", "drive0:10M/s:1M");
-        assertThat(limits.out()).contains("cap 25%").contains("10M/s");
+        assertThat(limits.out()).contains("cap 25%").contains("cpuset 0,").contains("10M/s");
+        assertThat(run("vm", "limits", "web", "--socket", socket, "--cpuset", "all").out()).contains("cpuset all");
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (!run("vm", "logs", "web", "--socket", socket).out().contains("hi from the guest") && System.nanoTime() < deadline) {
             Thread.sleep(20);
@@ -81,7 +83,9 @@ class ServiceCommandsTest {
         assertThat(stats.out()).contains("web: running on emu").contains("drive0:").contains("net0:").contains("emulated instructions");
         assertThat(run("net", "list", "--socket", socket).out()).containsPattern("lan0\\s+1\\s+web");
         Outcome host = run("host", "info", "--socket", socket);
-        assertThat(host.out()).contains("memory:     32 MiB allocated of 256 MiB").contains("vCPUs:      1 allocated of 8");
+        assertThat(host.out()).contains("memory:     32 MiB allocated of 256 MiB").contains("vCPUs:      1 allocated of 8")
+                .contains(", online " + dev.jvisor.server.sched.CpuSet.online() + " (")
+                .contains("KVM weights: as vCPU thread nice values");
         assertThat(run("vm", "reboot", "web", "--socket", socket).out()).contains("web: running");
         assertThat(run("vm", "stop", "web", "--socket", socket).out()).contains("web: stopped");
         assertThat(run("vm", "delete", "web", "--socket", socket).out()).contains("deleted web");
@@ -105,6 +109,8 @@ class ServiceCommandsTest {
         assertClean(run("vm", "limits", "x", "--socket", socket, "--io", "drive0"), "--io must be KEY:RATE");
         Path kernel = dir.resolve("k2.elf");
         Files.write(kernel, TinyKernels.kernel("", TinyKernels.Ending.IDLE));
+        assertClean(run("vm", "create", "y", "--socket", socket, "--kernel", kernel.toString(), "--cpuset", "5-2"),
+                "cpuset: CPU list '5-2': range 5-2 runs backwards");
         assertThat(run("vm", "create", "big", "--socket", socket, "--mem", "200M", "--kernel", kernel.toString(), "--accel", "emu").status()).isZero();
         assertThat(run("vm", "create", "big2", "--socket", socket, "--mem", "100M", "--kernel", kernel.toString(), "--accel", "emu").status()).isZero();
         assertThat(run("vm", "start", "big", "--socket", socket).status()).isZero();
