@@ -67,7 +67,8 @@ public final class VmManager implements AutoCloseable {
                 LOG.warn("VM {}: {}", d.name(), e.getMessage());
             }
         }
-        sampler = Thread.ofVirtual().name("vm-cpu-sampler").start(() -> VmMonitor.sampleCpu(vms.values(), () -> closed));
+        sampler = Thread.ofVirtual().name("vm-cpu-sampler").start(() -> VmMonitor.sampleCpu(vms.values(), () -> closed,
+                this::resetInheritedScheduling));
     }
 
     private ConsoleHub consoleFor(String name) throws IOException {
@@ -96,6 +97,21 @@ public final class VmManager implements AutoCloseable {
 
     public SwitchRegistry switches() {
         return switches;
+    }
+
+    /**
+     * While a KVM VM or a pinned VM runs: threads that inherited a vCPU thread's nice value or
+     * affinity (virtual-thread carriers the JDK started from a vCPU thread or scheduler worker) get
+     * the daemon's back. See {@link KvmVcpuThreads#resetInherited}.
+     */
+    private void resetInheritedScheduling() {
+        for (ManagedVm vm : vms.values()) {
+            VmRun r = vm.run;
+            if (r != null && (vm.definition.cpuset() != null || r.hostNice() != null)) {
+                kvmThreads.resetInherited(name -> name.startsWith(VcpuScheduler.WORKER_NAME_PREFIX));
+                return;
+            }
+        }
     }
 
     /** How KVM vCPU threads get their weights and cpusets on the host (for {@code host info}). */

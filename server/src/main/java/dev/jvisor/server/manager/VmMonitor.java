@@ -8,6 +8,7 @@ import java.util.function.BooleanSupplier;
 
 /** What the VMs are doing: per-VM stats, and the CPU% sampler that runs once a second. */
 final class VmMonitor {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(VmMonitor.class);
     private VmMonitor() {
     }
 
@@ -37,9 +38,17 @@ final class VmMonitor {
         return all;
     }
 
-    /** Samples each running VM's CPU time once a second into {@link ManagedVm#cpuPercent}, until {@code stop}. */
-    static void sampleCpu(Collection<ManagedVm> vms, BooleanSupplier stop) {
+    /**
+     * Samples each running VM's CPU time once a second into {@link ManagedVm#cpuPercent}, and runs
+     * {@code alsoEverySecond}, until {@code stop}.
+     */
+    static void sampleCpu(Collection<ManagedVm> vms, BooleanSupplier stop, Runnable alsoEverySecond) {
         while (!stop.getAsBoolean()) {
+            try {
+                alsoEverySecond.run();
+            } catch (RuntimeException e) {
+                LOG.warn("periodic VM housekeeping failed", e);
+            }
             long now = System.nanoTime();
             for (ManagedVm vm : vms) {
                 VmRun r = vm.run;

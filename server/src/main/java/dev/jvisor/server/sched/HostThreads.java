@@ -31,7 +31,7 @@ import java.nio.file.Path;
 public final class HostThreads {
     public static final int EPERM = 1, ESRCH = 3, EACCES = 13, EINVAL = 22;
     private static final int PRIO_PROCESS = 0;
-    /** Bytes of the affinity masks passed to the kernel: 8192 CPUs, as many as NR_CPUS can be ({@link CpuSet#MAX_CPU}). */
+    /** Bytes of the affinity masks passed to the kernel: 8192 CPUs, the largest NR_CPUS ({@link CpuSet#MAX_CPU}). */
     private static final int MASK_BYTES = (CpuSet.MAX_CPU + 1) / 8;
 
     private static final Linker LINKER = Linker.nativeLinker();
@@ -41,6 +41,8 @@ public final class HostThreads {
 
     private static final MethodHandle SETPRIORITY = downcall("setpriority",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE);
+    private static final MethodHandle GETPRIORITY = downcall("getpriority",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle SCHED_SETAFFINITY = downcall("sched_setaffinity",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), CAPTURE);
     private static final MethodHandle SCHED_GETAFFINITY = downcall("sched_getaffinity",
@@ -70,11 +72,28 @@ public final class HostThreads {
     }
 
     /**
-     * Thread {@code tid}'s nice value, from field 19 of {@code /proc/self/task/TID/stat} (proc(5));
-     * {@link Integer#MIN_VALUE} if the thread is gone. (getpriority(2) would need errno cleared
-     * before the call to tell -1 from an error, which a captured errno cannot do.)
+     * The nice value of thread {@code tid} of this process; {@link Integer#MIN_VALUE} if no thread of
+     * this process has that id (it ended; the id may since belong to another process, whose threads
+     * are never looked at or changed here).
      */
     public static int nice(int tid) {
+        if (!Files.exists(Path.of("/proc/self/task/" + tid))) {
+            return Integer.MIN_VALUE;
+        }
+        int n;
+        try {
+            // Safe: integer arguments only.
+            n = (int) GETPRIORITY.invokeExact(PRIO_PROCESS, tid);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        // getpriority(2) returns -1 both for nice -1 and for an error (telling them apart needs errno
+        // cleared before the call, which a captured errno cannot do): ask /proc then.
+        return n != -1 ? n : niceFromProc(tid);
+    }
+
+    /** Field 19 of {@code /proc/self/task/TID/stat} (proc(5)), or {@link Integer#MIN_VALUE}. */
+    private static int niceFromProc(int tid) {
         try {
             String stat = Files.readString(Path.of("/proc/self/task/" + tid + "/stat"));
             // The name (field 2) is in parentheses and may hold spaces; fields after it are plain.
@@ -82,6 +101,24 @@ public final class HostThreads {
             return Integer.parseInt(f[19 - 3]); // f[0] is field 3 (state)
         } catch (IOException | RuntimeException e) {
             return Integer.MIN_VALUE;
+        }
+    }
+
+    /** The kernel thread ids of this process's threads ({@code /proc/self/task}); empty if unreadable. */
+    public static int[] threadIds() {
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            return tasks.mapToInt(p -> Integer.parseInt(p.getFileName().toString())).toArray();
+        } catch (IOException | RuntimeException e) {
+            return new int[0];
+        }
+    }
+
+    /** Thread {@code tid}'s name as the kernel has it ({@code comm} in proc(5): 15 bytes at most), or null if gone. */
+    public static String name(int tid) {
+        try {
+            return Files.readString(Path.of("/proc/self/task/" + tid + "/comm")).strip();
+        } catch (IOException e) {
+            return null;
         }
     }
 

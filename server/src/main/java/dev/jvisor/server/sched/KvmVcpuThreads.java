@@ -14,17 +14,25 @@ import org.slf4j.LoggerFactory;
  * <p><b>Weight → nice.</b> Linux's CFS/EEVDF gives a thread of nice {@code n} the load weight
  * {@code 1024 / 1.25^n} (the kernel's {@code sched_prio_to_weight} table: nice 0 = 1024, nice 5 =
  * 335), so contended CPU is shared ~1.25x per nice step. The heaviest-weighted KVM VM's vCPUs get
- * nice 0, and a VM of weight {@code w} gets {@code round(log(maxWeight / w) / log(1.25))}, at most
- * 19. Weights 300 and 100 become nice 0 and 5: CPU in the ratio 1024:335 = 3.06. A ratio beyond
- * 1.25^19 ≈ 69 saturates at nice 19 (weights 100 and 10,000 share about 68:1, not 100:1), and the
- * rounding is within 1.25^0.5, about ±12%. The mapping is recomputed whenever a KVM VM starts or
- * stops or its weight changes.
+ * nice 0 (the daemon's own nice value, if it was started with another), and a VM of weight {@code w}
+ * gets {@code round(log(maxWeight / w) / log(1.25))} more, at most 19. Weights 300 and 100 become
+ * nice 0 and 5: CPU in the ratio 1024:335 = 3.06. A ratio beyond 1.25^19 ≈ 69 saturates at nice
+ * 19 (weights 100 and 10,000 share about 68:1, not 100:1), and the rounding is within 1.25^0.5,
+ * about ±12%. The mapping is recomputed whenever a KVM VM starts or stops or its weight changes.
  *
  * <p><b>Without CAP_SYS_NICE.</b> Raising a thread's nice value is always allowed; lowering it
  * (when the heaviest VM stops, or a VM's weight grows) needs CAP_SYS_NICE. When the kernel refuses
  * (EACCES), the mapping keeps the ratios by shifting every VM up by the same number of steps instead
  * (the heaviest VM then runs above nice 0), which is reported in {@link #status()}; the shift goes
  * back to 0 once the threads that needed it are gone.
+ *
+ * <p><b>Inheritance.</b> A thread inherits its creator's nice value and affinity, and the JDK starts
+ * threads from whatever thread needs one: a virtual-thread carrier is created by the thread that
+ * submits work when the pool is short of carriers, and a vCPU thread does so when device emulation
+ * wakes a device's virtual thread. Left alone, such a carrier would run every virtual thread of the
+ * daemon (API connections included) at the vCPU's low priority on its CPUs. {@link #resetInherited}
+ * (called once a second by the daemon while it matters) gives every thread that is not a vCPU thread
+ * the daemon's own nice value and affinity back.
  *
  * <p>Other failures (a thread gone, setpriority refused) are logged and reported on the VM's entry
  * ({@link Entry#problem()}); they never fail the VM. Thread-safe.
@@ -38,7 +46,7 @@ public final class KvmVcpuThreads {
 
     /** How vCPU threads are changed on the host; {@link #NATIVE} in the daemon, a fake in tests. */
     public interface Host {
-        /** The thread's nice value, or {@link Integer#MIN_VALUE} if it is unknown (the thread is gone). */
+        /** The nice value of a thread of this process, or {@link Integer#MIN_VALUE} if there is none (it ended). */
         int nice(int tid);
 
         /** Sets the nice value; 0 or errno. */
@@ -49,6 +57,15 @@ public final class KvmVcpuThreads {
 
         /** Text for an errno value. */
         String describe(int errno);
+
+        /** The kernel thread ids of the daemon's threads. */
+        int[] threads();
+
+        /** A thread's name, or null if it is gone. */
+        String name(int tid);
+
+        /** A thread's CPU affinity, or null if it is unknown. */
+        CpuSet affinity(int tid);
     }
 
     /** The host kernel, through {@link HostThreads}. */
@@ -72,14 +89,35 @@ public final class KvmVcpuThreads {
         public String describe(int errno) {
             return HostThreads.strerror(errno);
         }
+
+        @Override
+        public int[] threads() {
+            return HostThreads.threadIds();
+        }
+
+        @Override
+        public String name(int tid) {
+            return HostThreads.name(tid);
+        }
+
+        @Override
+        public CpuSet affinity(int tid) {
+            return HostThreads.affinity(tid);
+        }
     };
 
-    /** What {@code host info} shows: whether nice values can be lowered, the current shift, the last warning. */
-    public record Status(boolean canRaisePriority, int niceShift, String lastWarning) {
+    /**
+     * What {@code host info} shows: whether nice values can be lowered, the current shift, how many
+     * threads had inherited a vCPU thread's nice value or affinity and got the daemon's back, the
+     * last warning.
+     */
+    public record Status(boolean canRaisePriority, int niceShift, long inheritedResets, String lastWarning) {
     }
 
     private final Host host;
     private final CpuSet defaultCpus;
+    private final int baseNice;
+    private long inheritedResets;
     private final List<Entry> entries = new ArrayList<>();
     private boolean canRaise = true;
     private int shift;
@@ -87,17 +125,35 @@ public final class KvmVcpuThreads {
 
     /**
      * @param host        how threads are changed
-     * @param defaultCpus the affinity a VM whose cpuset is removed goes back to (the daemon's own)
+     * @param defaultCpus the daemon's own affinity: for a VM whose cpuset is removed, and for threads
+     *                    that inherited a vCPU thread's
+     * @param baseNice    the daemon's own nice value: the heaviest VM's, and other threads'
      */
-    public KvmVcpuThreads(Host host, CpuSet defaultCpus) {
+    public KvmVcpuThreads(Host host, CpuSet defaultCpus, int baseNice) {
         this.host = host;
         this.defaultCpus = defaultCpus;
+        this.baseNice = Math.clamp(baseNice, -20, MAX_NICE);
     }
 
-    /** On the host kernel, unpinned threads going back to the daemon's affinity (or every online CPU). */
+    /**
+     * The one instance for this process's threads on the host kernel, with the affinity (or every
+     * online CPU) and nice value of the process's main thread. One per process, because nice values
+     * are compared by the host's scheduler across all of the process's threads.
+     */
     public static KvmVcpuThreads ofHost() {
-        CpuSet own = HostThreads.affinity((int) ProcessHandle.current().pid());
-        return new KvmVcpuThreads(NATIVE, own != null ? own : CpuSet.online());
+        return OfHost.INSTANCE;
+    }
+
+    private static final class OfHost {
+        static final KvmVcpuThreads INSTANCE = create();
+
+        private static KvmVcpuThreads create() {
+            int pid = (int) ProcessHandle.current().pid();
+            CpuSet own = HostThreads.affinity(pid);
+            int nice = HostThreads.nice(pid);
+            return new KvmVcpuThreads(NATIVE, own != null ? own : CpuSet.online(),
+                    nice == Integer.MIN_VALUE ? 0 : nice);
+        }
     }
 
     /**
@@ -187,7 +243,66 @@ public final class KvmVcpuThreads {
     }
 
     public synchronized Status status() {
-        return new Status(canRaise, shift, lastWarning);
+        return new Status(canRaise, shift, inheritedResets, lastWarning);
+    }
+
+    /**
+     * Gives every thread of the daemon that is not a KVM vCPU thread, and whose name {@code exempt}
+     * does not accept (the emulator's scheduler workers, which set their own affinity per slice), the
+     * daemon's nice value and affinity back if it inherited others (see the class comment).
+     * Without CAP_SYS_NICE a nice value cannot be lowered back; that is reported once.
+     *
+     * @return how many threads were changed
+     */
+    public synchronized int resetInherited(java.util.function.Predicate<String> exempt) {
+        java.util.Set<Integer> vcpus = new java.util.HashSet<>();
+        for (Entry e : entries) {
+            for (int tid : e.threadIds.get()) {
+                vcpus.add(tid);
+            }
+        }
+        int changed = 0;
+        for (int tid : host.threads()) {
+            if (vcpus.contains(tid)) {
+                continue;
+            }
+            int nice = host.nice(tid);
+            CpuSet cpus = host.affinity(tid);
+            boolean niceInherited = nice != Integer.MIN_VALUE && nice > baseNice;
+            boolean cpusInherited = cpus != null && !cpus.equals(defaultCpus);
+            if (!niceInherited && !cpusInherited) {
+                continue; // the usual case: two system calls, no name read
+            }
+            String name = host.name(tid);
+            if (name == null || exempt.test(name)) {
+                continue;
+            }
+            boolean reset = false;
+            if (niceInherited) {
+                int rc = host.setNice(tid, baseNice);
+                reset = rc == 0;
+                if ((rc == HostThreads.EACCES || rc == HostThreads.EPERM) && canRaise) {
+                    canRaise = false; // the next rebalance shifts instead of failing
+                }
+                if (rc != 0 && rc != HostThreads.ESRCH) {
+                    String w = "thread " + tid + " (" + name + ") inherited nice " + nice + " from a vCPU thread and"
+                            + " cannot get nice " + baseNice + " back: " + host.describe(rc);
+                    if (!w.equals(lastWarning)) {
+                        warn(w);
+                    }
+                }
+            }
+            if (cpusInherited) {
+                reset |= host.setAffinity(tid, defaultCpus) == 0;
+            }
+            if (reset) {
+                LOG.debug("thread {} ({}) had inherited a vCPU thread's scheduling; reset to nice {}, CPUs {}", tid,
+                        name, baseNice, defaultCpus);
+                changed++;
+            }
+        }
+        inheritedResets += changed;
+        return changed;
     }
 
     /** Under the lock: nice values (and pending affinities) for every entry. */
@@ -213,7 +328,7 @@ public final class KvmVcpuThreads {
     private int neededShift(int max) {
         int s = 0;
         for (Entry e : entries) {
-            int target = niceFor(e.weight, max);
+            int target = baseNice + niceFor(e.weight, max);
             for (int tid : e.threadIds.get()) {
                 int current = tid > 0 ? host.nice(tid) : Integer.MIN_VALUE;
                 if (current != Integer.MIN_VALUE) {
@@ -227,7 +342,7 @@ public final class KvmVcpuThreads {
     /** Sets every thread; false if a nice value could not be lowered and the mapping must shift. */
     private boolean applyAll(int max) {
         for (Entry e : entries) {
-            int target = Math.min(MAX_NICE, niceFor(e.weight, max) + shift);
+            int target = Math.min(MAX_NICE, baseNice + niceFor(e.weight, max) + shift);
             List<String> problems = new ArrayList<>();
             int[] tids = e.threadIds.get();
             for (int i = 0; i < tids.length; i++) {

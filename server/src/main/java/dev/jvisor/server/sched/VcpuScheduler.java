@@ -42,6 +42,8 @@ public final class VcpuScheduler implements AutoCloseable {
     private static final ThreadMXBean MX = ManagementFactory.getThreadMXBean();
     private static final long TICK_NANOS = 1_000_000;
     private static final long MAX_IDLE_WAIT_NANOS = 20_000_000;
+    /** Names of the worker threads (followed by their number). */
+    public static final String WORKER_NAME_PREFIX = "vcpu-worker-";
 
     /** Receives a vCPU's lifecycle exit (halt for good, triple fault, crash). */
     @FunctionalInterface
@@ -92,7 +94,7 @@ public final class VcpuScheduler implements AutoCloseable {
         this.periodNanos = periodNanos;
         this.periodEnd = System.nanoTime() + periodNanos;
         for (int i = 0; i < workers; i++) {
-            Thread t = Thread.ofPlatform().daemon().name("vcpu-worker-" + i).unstarted(this::workerLoop);
+            Thread t = Thread.ofPlatform().daemon().name(WORKER_NAME_PREFIX + i).unstarted(this::workerLoop);
             this.workers.add(t);
         }
         this.workers.forEach(Thread::start);

@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 class KvmVcpuThreadsTest {
     /** Threads with nice values and affinities; lowering a nice value fails unless {@code canLower}. */
     static final class FakeHost implements KvmVcpuThreads.Host {
-        final Map<Integer, Integer> nice = new HashMap<>();
+        final Map<Integer, Integer> nice = new java.util.TreeMap<>();
         final Map<Integer, CpuSet> affinity = new HashMap<>();
+        final Map<Integer, String> names = new HashMap<>();
         boolean canLower = true;
         int failNice;
         int failAffinity;
@@ -57,10 +58,25 @@ class KvmVcpuThreadsTest {
         public String describe(int errno) {
             return "errno " + errno;
         }
+
+        @Override
+        public int[] threads() {
+            return nice.keySet().stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        @Override
+        public String name(int tid) {
+            return nice.containsKey(tid) ? names.getOrDefault(tid, "thread-" + tid) : null;
+        }
+
+        @Override
+        public CpuSet affinity(int tid) {
+            return nice.containsKey(tid) ? affinity.getOrDefault(tid, CpuSet.parse("0-3")) : null;
+        }
     }
 
     private final FakeHost host = new FakeHost();
-    private final KvmVcpuThreads threads = new KvmVcpuThreads(host, CpuSet.parse("0-3"));
+    private final KvmVcpuThreads threads = new KvmVcpuThreads(host, CpuSet.parse("0-3"), 0);
 
     @Test
     void theHeaviestWeightGetsNiceZeroAndEachFactorOf125OneStepMore() {
@@ -101,7 +117,7 @@ class KvmVcpuThreadsTest {
         a.remove();
         assertThat(host.nice).containsEntry(21, 0);
         assertThat(b.problem()).isNull();
-        assertThat(threads.status()).isEqualTo(new KvmVcpuThreads.Status(true, 0, null));
+        assertThat(threads.status()).isEqualTo(new KvmVcpuThreads.Status(true, 0, 0, null));
         assertThat(host.affinity).isEmpty(); // no cpuset: affinity is never touched
     }
 
@@ -135,6 +151,90 @@ class KvmVcpuThreadsTest {
         assertThat(threads.status().niceShift()).isEqualTo(15);
         assertThat(host.nice).containsEntry(31, 15).containsEntry(41, 19);
         assertThat(d.nice()).isEqualTo(19);
+    }
+
+    @Test
+    void theDaemonsOwnNiceValueIsTheHeaviestVmsAndTheOthersAreCountedFromIt() {
+        KvmVcpuThreads niced = new KvmVcpuThreads(host, CpuSet.parse("0-3"), 4);
+        host.thread(11);
+        host.thread(21);
+        host.nice.put(11, 4);
+        host.nice.put(21, 4);
+        niced.add("a", 100, null, () -> new int[]{11});
+        niced.add("b", 300, null, () -> new int[]{21});
+        assertThat(host.nice).containsEntry(11, 9).containsEntry(21, 4);
+        host.thread(31);
+        host.nice.put(31, 2);
+        niced.add("c", 100 * 1000, null, () -> new int[]{31}); // 17 steps above a: a is clamped at 19
+        assertThat(host.nice).containsEntry(31, 4).containsEntry(21, 19).containsEntry(11, 19);
+    }
+
+    @Test
+    void threadsThatInheritedAVcpuThreadsNiceOrAffinityGetTheDaemonsBack() {
+        host.thread(11); // a vCPU thread
+        host.thread(12); // a carrier it started: same nice, same CPUs
+        host.thread(13); // an emulator worker, pinned on purpose
+        host.thread(14); // an ordinary thread
+        host.names.put(12, "ForkJoinPool-1-");
+        host.names.put(13, "vcpu-worker-0");
+        threads.add("a", 100, CpuSet.parse("1"), () -> new int[]{11});
+        threads.add("b", 300, null, () -> new int[]{});
+        host.nice.put(12, 5);
+        host.affinity.put(12, CpuSet.parse("1"));
+        host.affinity.put(13, CpuSet.parse("2"));
+        assertThat(threads.resetInherited(n -> n.startsWith("vcpu-worker-"))).isEqualTo(1);
+        assertThat(host.nice).containsEntry(11, 5).containsEntry(12, 0).containsEntry(14, 0);
+        assertThat(host.affinity).containsEntry(11, CpuSet.parse("1")).containsEntry(12, CpuSet.parse("0-3"))
+                .containsEntry(13, CpuSet.parse("2")).doesNotContainKey(14);
+        assertThat(threads.resetInherited(n -> false)).as("the worker too, without the exemption").isEqualTo(1);
+        assertThat(threads.resetInherited(n -> false)).isZero();
+        assertThat(threads.status().inheritedResets()).isEqualTo(2);
+        // Without CAP_SYS_NICE an inherited nice value stays; that is reported once.
+        host.canLower = false;
+        host.nice.put(14, 5);
+        assertThat(threads.resetInherited(n -> false)).isZero();
+        assertThat(threads.status().lastWarning()).isEqualTo("thread 14 (thread-14) inherited nice 5 from a vCPU"
+                + " thread and cannot get nice 0 back: errno 13");
+        assertThat(threads.status().canRaisePriority()).isFalse();
+    }
+
+    @Test
+    void onThisHostAThreadsInheritedNiceAndAffinityAreReset() throws Exception {
+        KvmVcpuThreads real = new KvmVcpuThreads(KvmVcpuThreads.NATIVE, HostThreads.affinity(0),
+                HostThreads.nice((int) ProcessHandle.current().pid()));
+        int cpu = CpuSet.online().last();
+        java.util.concurrent.CountDownLatch set = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+        int[] tid = new int[1];
+        Thread t = Thread.ofPlatform().name("inheritor").start(() -> {
+            try {
+                // proc(5): /proc/thread-self links to /proc/self/task/TID of the calling thread.
+                tid[0] = Integer.parseInt(java.nio.file.Files.readSymbolicLink(
+                        java.nio.file.Path.of("/proc/thread-self")).getFileName().toString());
+                assertThat(HostThreads.setNice(tid[0], 7)).isZero();
+                assertThat(HostThreads.setAffinity(0, CpuSet.of(cpu))).isZero();
+                set.countDown();
+                done.await();
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        try {
+            assertThat(set.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(HostThreads.nice(tid[0])).isEqualTo(7);
+            assertThat(HostThreads.affinity(tid[0])).isEqualTo(CpuSet.of(cpu));
+            int changed = real.resetInherited(n -> !n.equals("inheritor"));
+            if (CpuSet.online().size() > 1) {
+                assertThat(changed).isEqualTo(1);
+            }
+            assertThat(HostThreads.affinity(tid[0])).isEqualTo(HostThreads.affinity(0));
+            if (real.status().canRaisePriority()) { // needs CAP_SYS_NICE, which the test may not have
+                assertThat(HostThreads.nice(tid[0])).isEqualTo(HostThreads.nice((int) ProcessHandle.current().pid()));
+            }
+        } finally {
+            done.countDown();
+            t.join();
+        }
     }
 
     @Test
