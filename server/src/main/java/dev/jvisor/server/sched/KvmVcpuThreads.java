@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * wakes a device's virtual thread. Left alone, such a carrier would run every virtual thread of the
  * daemon (API connections included) at the vCPU's low priority on its CPUs. {@link #resetInherited}
  * (called once a second by the daemon while it matters) gives every thread that is not a vCPU thread
- * the daemon's own nice value and affinity back.
+ * the daemon's own nice value and affinity back, and sets up vCPU threads that started late.
  *
  * <p>Other failures (a thread gone, setpriority refused) are logged and reported on the VM's entry
  * ({@link Entry#problem()}); they never fail the VM. Thread-safe.
@@ -176,6 +176,8 @@ public final class KvmVcpuThreads {
         private int weight;
         private CpuSet cpuset;
         private boolean affinityChanged;
+        /** A vCPU thread had not started at the last recomputation. */
+        private boolean pending;
         private int nice = -1;
         private String problem;
         private boolean removed;
@@ -255,6 +257,9 @@ public final class KvmVcpuThreads {
      * @return how many threads were changed
      */
     public synchronized int resetInherited(java.util.function.Predicate<String> exempt) {
+        if (entries.stream().anyMatch(e -> e.pending)) {
+            rebalance(); // a vCPU thread that started late gets its nice value and affinity now
+        }
         java.util.Set<Integer> vcpus = new java.util.HashSet<>();
         for (Entry e : entries) {
             for (int tid : e.threadIds.get()) {
@@ -379,7 +384,8 @@ public final class KvmVcpuThreads {
                     }
                 }
             }
-            if (problems.stream().noneMatch(p -> p.endsWith("not started yet"))) {
+            e.pending = problems.stream().anyMatch(p -> p.endsWith("not started yet"));
+            if (!e.pending) {
                 e.affinityChanged = false; // every thread has it (or was told and refused)
             }
             e.nice = target;

@@ -261,6 +261,15 @@ class KvmVcpuThreadsTest {
         assertThat(host.nice).containsEntry(11, 5);
         assertThat(host.affinity).containsEntry(11, CpuSet.parse("1"));
         assertThat(a.problem()).isNull();
+        // The daemon's once-a-second sweep also catches a late thread, without any other change.
+        int[] late = {0};
+        host.thread(41);
+        KvmVcpuThreads.Entry c = threads.add("c", 100, null, () -> late.clone());
+        assertThat(c.problem()).contains("has not started yet");
+        late[0] = 41;
+        threads.resetInherited(n -> false);
+        assertThat(host.nice).containsEntry(41, 5);
+        assertThat(c.problem()).isNull();
         host.nice.remove(11); // the thread ended; its id may be reused by another process
         host.affinity.clear();
         a.setCpuset(CpuSet.parse("2"));
