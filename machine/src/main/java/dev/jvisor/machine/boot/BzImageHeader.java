@@ -108,6 +108,12 @@ public record BzImageHeader(int setupSectors, int version, int loadFlags, long k
             throw new KernelLoadException(String.format(
                     "bzImage of %d bytes is shorter than its %d bytes of setup code", image.length, setupBytes));
         }
+        if (protectedModeBytes <= ENTRY64_OFFSET) {
+            // The CPU would start in whatever lies after the copied code (another file, or nothing).
+            throw new KernelLoadException(String.format(
+                    "bzImage has %d bytes of protected-mode code, which end before its 64-bit entry point at "
+                            + "offset 0x%x", protectedModeBytes, ENTRY64_OFFSET));
+        }
         if (sysSize > protectedModeBytes) {
             throw new KernelLoadException(String.format(
                     "bzImage is truncated: the header announces %d bytes of protected-mode code, the file has %d",

@@ -25,6 +25,7 @@ final class BzImageLoader {
         int length = (int) (image.length - offset);
         // The kernel decompresses in place: it needs init_size bytes from its load address.
         long footprint = Math.max(header.initSize(), length);
+        LinuxBoot.requireIdentityMapped("kernel", loadAddress, footprint);
         placement.claim("kernel", loadAddress, footprint);
         placement.memory().write(loadAddress, image, (int) offset, length);
 

@@ -52,15 +52,15 @@ public record ElfImage(boolean is64, int machine, long entry, List<Segment> segm
         if (!matches(image) || image.length < 52) {
             throw new KernelLoadException("not an ELF file (too short or no \\x7fELF magic)");
         }
-        int elfClass = image[4];
+        int elfClass = image[4] & 0xFF;
         if (elfClass != 1 && elfClass != 2) {
             throw new KernelLoadException("ELF class " + elfClass + " is neither ELFCLASS32 nor ELFCLASS64");
         }
         if (image[5] != 1) {
-            throw new KernelLoadException("ELF kernel is not little-endian (EI_DATA " + image[5] + ")");
+            throw new KernelLoadException("ELF kernel is not little-endian (EI_DATA " + (image[5] & 0xFF) + ")");
         }
         if (image[6] != 1) {
-            throw new KernelLoadException("ELF version " + image[6] + " is not EV_CURRENT");
+            throw new KernelLoadException("ELF version " + (image[6] & 0xFF) + " is not EV_CURRENT");
         }
         boolean is64 = elfClass == 2;
         if (is64 && image.length < 64) {

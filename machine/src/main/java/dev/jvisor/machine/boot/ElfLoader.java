@@ -57,6 +57,12 @@ final class ElfLoader {
                     "%s ELF kernel (e_machine %d) has neither a Multiboot header nor a PVH note, so it has "
                             + "no entry point this loader supports", elf.is64() ? "64-bit" : "32-bit", elf.machine()));
         }
+        List<ElfImage.Segment> segments = elf.loadSegments();
+        for (int i = 0; i < segments.size(); i++) {
+            ElfImage.Segment s = segments.get(i);
+            LinuxBoot.requireIdentityMapped(segments.size() == 1 ? "kernel" : "kernel segment " + i, s.paddr(),
+                    s.memSize());
+        }
         LinuxBoot.prepare(placement, cmdline, CMDLINE_MAX - 1);
         loadSegments(elf, image, placement);
         long entry = entryPoint(elf);

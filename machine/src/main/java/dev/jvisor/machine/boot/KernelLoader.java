@@ -39,7 +39,7 @@ public final class KernelLoader {
                                  MemoryMap map, BootOptions options) throws KernelLoadException {
         GuestPlacement placement = new GuestPlacement(memory, map);
         if (BzImageHeader.matches(image)) {
-            requireNoExtraModules(options, "Linux bzImage");
+            requireNoExtraModules(options, "a Linux bzImage");
             return BzImageLoader.load(image, initrd, cmdline, placement, options);
         }
         Optional<MultibootHeader> multiboot = MultibootHeader.find(image);
@@ -51,7 +51,7 @@ public final class KernelLoader {
             if (ElfLoader.pvhEntry(elf, image).isEmpty() && multiboot.isPresent()) {
                 return MultibootLoader.load(image, multiboot.get(), initrd, cmdline, placement, options);
             }
-            requireNoExtraModules(options, "ELF vmlinux");
+            requireNoExtraModules(options, "an ELF vmlinux");
             return ElfLoader.load(image, elf, initrd, cmdline, placement, options);
         }
         if (multiboot.isPresent()) {
@@ -62,7 +62,7 @@ public final class KernelLoader {
 
     private static void requireNoExtraModules(BootOptions options, String format) throws KernelLoadException {
         if (!options.extraModules().isEmpty()) {
-            throw new KernelLoadException("boot modules besides the initrd need a Multiboot kernel; this is a " + format);
+            throw new KernelLoadException("boot modules besides the initrd need a Multiboot kernel; this is " + format);
         }
     }
 }

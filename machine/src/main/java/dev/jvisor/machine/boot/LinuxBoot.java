@@ -13,7 +13,22 @@ final class LinuxBoot {
     /** Default initrd ceiling of kernels that do not say otherwise (boot.rst: initrd_addr_max). */
     static final long DEFAULT_INITRD_ADDR_MAX = 0x7FFF_FFFFL;
 
+    /** One past the last byte the boot page tables identity-map ({@link BootCpuState#writeIdentityPageTables}). */
+    static final long IDENTITY_MAPPED_END = (long) BOOT_PD_COUNT << 30;
+
     private LinuxBoot() {
+    }
+
+    /**
+     * Refuses a kernel range the long-mode entry could not reach: boot.rst's 64-bit protocol needs
+     * the kernel identity mapped, and the boot page tables map only the first 4 GiB.
+     */
+    static void requireIdentityMapped(String what, long address, long size) throws KernelLoadException {
+        if (address < 0 || size < 0 || size > IDENTITY_MAPPED_END - Math.min(address, IDENTITY_MAPPED_END)) {
+            throw new KernelLoadException(String.format(
+                    "%s [0x%x-0x%x) reaches above 4 GiB, but a 64-bit entry has only the first 4 GiB identity mapped",
+                    what, address, address + size));
+        }
     }
 
     /** Claims the boot structures and writes the command line, before the kernel is placed. */

@@ -139,10 +139,35 @@ class BzImageLoaderTest {
             assertThatThrownBy(() -> load(truncated, map, memory, Optional.empty(), ""))
                     .hasMessageContaining("truncated");
 
+            // Found by KernelLoaderFuzzTest: 0x200 bytes of code and init_size 0x200 loaded, and the
+            // entry at load + 0x200 lay just past the kernel, in RAM nothing had claimed.
+            TestImages.BzImage noEntry = new TestImages.BzImage();
+            noEntry.protectedMode = TestImages.pattern(0x200, 3);
+            noEntry.initSize = 0x200;
+            assertThatThrownBy(() -> load(noEntry, map, memory, Optional.empty(), ""))
+                    .hasMessage("bzImage has 512 bytes of protected-mode code, which end before its 64-bit entry "
+                            + "point at offset 0x200");
+
             TestImages.BzImage badAlign = new TestImages.BzImage();
             badAlign.kernelAlignment = 0x30_0000;
             assertThatThrownBy(() -> load(badAlign, map, memory, Optional.empty(), ""))
                     .hasMessageContaining("not a power of two");
+        }
+    }
+
+    @Test
+    void preferredAddressAboveFourGibIsRejected() {
+        // Found by KernelLoaderFuzzTest: pref_address 0x100000000 put the kernel into high RAM,
+        // outside the identity map the 64-bit entry runs on.
+        MemoryMap split = MemoryMap.forRam(PCI_HOLE_START + 16 * MIB);
+        TestImages.BzImage image = new TestImages.BzImage();
+        image.prefAddress = HIGH_RAM_START;
+        image.initSize = 0xA0_0000;
+        try (GuestMemory memory = GuestMemory.create(split.ramLayouts())) {
+            assertThatThrownBy(() -> load(image, split, memory, Optional.empty(), ""))
+                    .isInstanceOf(KernelLoadException.class)
+                    .hasMessage("kernel [0x100000000-0x100a00000) reaches above 4 GiB, but a 64-bit entry has only the "
+                            + "first 4 GiB identity mapped");
         }
     }
 

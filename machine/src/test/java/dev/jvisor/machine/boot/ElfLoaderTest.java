@@ -148,6 +148,23 @@ class ElfLoaderTest {
     }
 
     @Test
+    void longModeKernelAboveFourGibIsRejected() {
+        // Found by KernelLoaderFuzzTest: a segment at p_paddr 0x100000000 loaded into the guest's high
+        // RAM, and the 64-bit entry would have run with only the first 4 GiB mapped.
+        MemoryMap split = MemoryMap.forRam(PCI_HOLE_START + 16 * MIB);
+        TestImages.Elf elf = new TestImages.Elf();
+        elf.segments.add(TestImages.Segment.at(HIGH_RAM_START, TestImages.pattern(0x100, 1), 0x1000));
+        elf.entry = HIGH_RAM_START;
+        try (GuestMemory memory = GuestMemory.create(split.ramLayouts())) {
+            assertThatThrownBy(() -> KernelLoader.load(elf.build(), Optional.empty(), "", memory, split,
+                    BootOptions.withRsdp(RSDP)))
+                    .isInstanceOf(KernelLoadException.class)
+                    .hasMessage("kernel [0x100000000-0x100001000) reaches above 4 GiB, but a 64-bit entry has only the "
+                            + "first 4 GiB identity mapped");
+        }
+    }
+
+    @Test
     void malformedImagesAreRejectedWithTheReason() {
         try (GuestMemory memory = GuestMemory.create(MAP.ramLayouts())) {
             TestImages.Elf elf32 = new TestImages.Elf();
