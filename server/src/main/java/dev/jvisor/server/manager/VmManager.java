@@ -312,7 +312,7 @@ public final class VmManager implements AutoCloseable {
                 throw new ServiceException(ServiceException.Kind.CONFLICT, "VM '" + name + "' is not running (it is "
                         + vm.state.id() + ")");
             }
-            stopLocked(vm, "stopped by the API");
+            stopLocked(vm, "the API");
             return vm.info();
         } finally {
             vm.lock.unlock();
