@@ -2,6 +2,7 @@ package dev.jvisor.gdbstub;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,7 +21,7 @@ final class RemoteConnection implements AutoCloseable {
     /** The largest packet accepted, comfortably above the PacketSize the stub announces. */
     static final int MAX_PACKET = 64 * 1024;
 
-    private final Socket socket;
+    private final Closeable channel;
     private final InputStream in;
     private final OutputStream out;
     private final BlockingQueue<SessionEvent> events;
@@ -29,12 +30,21 @@ final class RemoteConnection implements AutoCloseable {
     private byte[] lastFrame;
 
     RemoteConnection(Socket socket, BlockingQueue<SessionEvent> events) throws IOException {
-        this.socket = socket;
-        socket.setTcpNoDelay(true);
-        this.in = new BufferedInputStream(socket.getInputStream());
-        this.out = socket.getOutputStream();
+        this(configured(socket), socket.getInputStream(), socket.getOutputStream(), events);
+    }
+
+    /** A connection over any pair of streams; closing it closes {@code channel} (tests use pipes). */
+    RemoteConnection(Closeable channel, InputStream in, OutputStream out, BlockingQueue<SessionEvent> events) {
+        this.channel = channel;
+        this.in = new BufferedInputStream(in);
+        this.out = out;
         this.events = events;
         this.reader = Thread.ofPlatform().daemon().name("gdb-reader").unstarted(this::readLoop);
+    }
+
+    private static Socket configured(Socket socket) throws IOException {
+        socket.setTcpNoDelay(true);
+        return socket;
     }
 
     void start() {
@@ -75,7 +85,11 @@ final class RemoteConnection implements AutoCloseable {
         out.flush();
     }
 
-    private void readLoop() {
+    /**
+     * Turns the input into events until it ends, then reports {@link SessionEvent.Disconnected}; the
+     * reader thread's body (tests call it directly to read a whole input on their own thread).
+     */
+    void readLoop() {
         String why = "the debugger closed the connection";
         try {
             int b;
@@ -141,7 +155,7 @@ final class RemoteConnection implements AutoCloseable {
     @Override
     public void close() {
         try {
-            socket.close();
+            channel.close();
         } catch (IOException e) {
             // closing anyway
         }
