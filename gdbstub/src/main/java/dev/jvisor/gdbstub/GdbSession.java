@@ -200,20 +200,26 @@ final class GdbSession {
         if (colon < 0 || !args.substring(0, colon).equals("target.xml")) {
             return "E00";
         }
-        String[] range = args.substring(colon + 1).split(",");
+        String[] range = args.substring(colon + 1).split(",", -1);
+        if (range.length != 2) {
+            throw new ProtocolException("qXfer read needs OFFSET,LENGTH");
+        }
         long offset = Hex.parse(range[0]);
         long length = Hex.parse(range[1]);
+        if (length == 0) {
+            throw new ProtocolException("qXfer read of 0 bytes"); // an empty "m" would make GDB ask forever
+        }
         byte[] xml = TargetDescription.BYTES;
-        if (offset >= xml.length) {
+        if (Long.compareUnsigned(offset, xml.length) >= 0) {
             return "l";
         }
-        int n = (int) Math.min(length, xml.length - offset);
+        int n = (int) Math.min(Long.compareUnsigned(length, xml.length) > 0 ? xml.length : length, xml.length - offset);
         boolean last = offset + n >= xml.length;
         return (last ? "l" : "m") + PacketCodec.escape(xml, (int) offset, n);
     }
 
     private String readRegister(String args) {
-        int n = (int) Hex.parse(args);
+        int n = registerNumber(args);
         StringBuilder sb = new StringBuilder();
         X86RegisterFile.Snapshot.of(vcpu(generalThread)).append(sb, n);
         return sb.toString();
@@ -221,7 +227,10 @@ final class GdbSession {
 
     private String writeRegister(String args) {
         int eq = args.indexOf('=');
-        int n = (int) Hex.parse(args.substring(0, eq));
+        if (eq < 0) {
+            throw new ProtocolException("P needs REGISTER=VALUE");
+        }
+        int n = registerNumber(args.substring(0, eq));
         byte[] value = Hex.decode(args.substring(eq + 1));
         if (value.length != X86RegisterFile.size(n)) {
             throw new ProtocolException("register " + n + " is " + X86RegisterFile.size(n) + " bytes");
@@ -250,9 +259,13 @@ final class GdbSession {
     }
 
     private String readMemory(String args) {
-        String[] f = args.split(",");
+        String[] f = args.split(",", -1);
+        if (f.length != 2) {
+            throw new ProtocolException("m needs ADDRESS,LENGTH");
+        }
         long address = Hex.parse(f[0]);
-        int length = (int) Math.min(Hex.parse(f[1]), MAX_MEMORY);
+        long requested = Hex.parse(f[1]); // unsigned: 2^64 - 1 is a large length, not -1
+        int length = Long.compareUnsigned(requested, MAX_MEMORY) > 0 ? MAX_MEMORY : (int) requested;
         byte[] data = VirtualMemory.read(vcpu(generalThread), memory, address, length);
         return data.length == 0 && length > 0 ? MEMORY_ERROR : Hex.encode(data);
     }
@@ -284,12 +297,21 @@ final class GdbSession {
 
     /** {@code Z}/{@code z} TYPE,ADDR,KIND: arms the change on every vCPU at once, or refuses it whole. */
     private String changeDebugPoint(boolean insert, String args) {
-        String[] f = args.split("[,;]");
-        int type = (int) Hex.parse(f[0]);
+        String[] f = args.split("[,;]", -1);
+        if (f.length < 3) {
+            throw new ProtocolException("Z and z need TYPE,ADDRESS,KIND");
+        }
+        long type = Hex.parse(f[0]);
         long address = Hex.parse(f[1]);
-        int kind = (int) Hex.parse(f[2]);
+        long kind = Hex.parse(f[2]);
+        if (Long.compareUnsigned(type, 4) > 0) {
+            return ""; // a type this stub does not know: GDB gets the "not supported" reply
+        }
+        if (Long.compareUnsigned(kind, Integer.MAX_VALUE) > 0) {
+            throw new ProtocolException("breakpoint kind " + f[2] + " is out of range");
+        }
         DebugPoints before = points.copy();
-        if (!points.change(insert, type, address, kind)) {
+        if (!points.change(insert, (int) type, address, (int) kind)) {
             return "";
         }
         try {
@@ -331,6 +353,15 @@ final class GdbSession {
         } catch (ProtocolException e) {
             return false;
         }
+    }
+
+    /** A register number ({@code p}, {@code P}), checked against the target description. */
+    private static int registerNumber(String hex) {
+        long n = Hex.parse(hex);
+        if (Long.compareUnsigned(n, X86RegisterFile.COUNT) >= 0) {
+            throw new ProtocolException("no register " + hex);
+        }
+        return (int) n;
     }
 
     /** A GDB thread id (hex, 1-based) as a vCPU index. */
