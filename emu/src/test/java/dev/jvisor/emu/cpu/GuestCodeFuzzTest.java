@@ -62,7 +62,7 @@ class GuestCodeFuzzTest {
     @Test
     @Timeout(300)
     void seededSeriesCompiled() {
-        series(1_500 * SCALE, true, SEED ^ 0xC0DE);
+        series(1_000 * SCALE, true, SEED ^ 0xC0DE);
     }
 
     /**

@@ -58,7 +58,10 @@ final class GuestCodeFuzzer implements AutoCloseable {
     /** Random bytes registers often point into. */
     static final long DATA = 0x20000, DATA_SIZE = 0x10000;
     /** Handler stubs (8 bytes per vector: mov al, v; out 0xf4, al; jmp $); real mode has its own copy. */
-    static final long HANDLERS = 0x30000, REAL_HANDLERS = 0x50000, SYSCALL_HANDLER = HANDLERS + 256 * 8;
+    static final int STUB = 16;
+    static final long HANDLERS = 0x30000, REAL_HANDLERS = 0x50000, SYSCALL_HANDLER = HANDLERS + 256 * STUB;
+    /** Exceptions a resuming run may take before the harness ends it. */
+    static final int MAX_EXCEPTIONS = 32;
     static final long IST_STACK_TOP = 0x7f000;
     /** Where the fine-grained page tables go (64 KiB at the top of RAM). */
     static final long PAGING = RAM - 0x10000;
@@ -89,10 +92,10 @@ final class GuestCodeFuzzer implements AutoCloseable {
     }
 
     /** The architectural state a run left, for comparing the interpreter with the translation tier. */
-    record State(String exit, long instructions, int firstVector, List<Long> registers, long rip,
+    record State(String exit, long instructions, int firstVector, int exceptions, List<Long> registers, long rip,
                  long rflags, List<Long> control, List<String> segments, int cpl,
                  boolean halted, List<Long> xmm, int mxcsr, String fpu, long memoryHash) {
-        static State of(Cpu c, VcpuExit exit, int firstVector, GuestMemory memory) {
+        static State of(Cpu c, VcpuExit exit, int firstVector, int exceptions, GuestMemory memory) {
             List<String> segs = new ArrayList<>();
             for (SegmentRegister s : c.seg) {
                 segs.add(String.format("%x/%x/%x/%x", s.selector, s.base, s.limit, s.attr));
@@ -103,7 +106,7 @@ final class GuestCodeFuzzer implements AutoCloseable {
             String fpu = String.format("fcw %x fsw %x ftw %x st %s", f.fcw(), f.fsw(), f.ftw(), HEX.formatHex(f.st()));
             CRC32 crc = new CRC32();
             crc.update(memory.hostMapping().asByteBuffer());
-            return new State(exit.getClass().getSimpleName(), c.instructions, firstVector,
+            return new State(exit.getClass().getSimpleName(), c.instructions, firstVector, exceptions,
                     Arrays.stream(c.r, 0, 16).boxed().toList(), c.rip, c.rflags(),
                     List.of(c.cr0, c.cr2, c.cr3, c.cr4, c.efer), segs, c.cpl, c.halted,
                     Arrays.stream(c.xmm).boxed().toList(), c.mxcsr, fpu, crc.getValue());
@@ -195,7 +198,7 @@ final class GuestCodeFuzzer implements AutoCloseable {
                     + m.describe());
         }
         return new Outcome(mode, compiled, exit, m.cpu.instructions, m.env.firstVector, System.nanoTime() - started,
-                m.description, State.of(m.cpu, exit, m.env.firstVector, memory));
+                m.description, State.of(m.cpu, exit, m.env.firstVector, m.env.exceptions, memory));
     }
 
     /**
@@ -250,14 +253,17 @@ final class GuestCodeFuzzer implements AutoCloseable {
             }
             int gateDpl = e.oneIn(2) ? 3 : 0;
             for (int v = 0; v < 256; v++) {
-                guest.interruptGate(v, (mode == Mode.REAL ? REAL_HANDLERS : HANDLERS) + 8L * v, gateDpl);
+                guest.interruptGate(v, (mode == Mode.REAL ? REAL_HANDLERS : HANDLERS) + (long) STUB * v, gateDpl);
             }
             boolean syscall = mode.codeBits != 16 && e.oneIn(2);
             if (syscall && guest.mode() == TinyGuest.Mode.LONG) {
                 guest.syscallHandler(SYSCALL_HANDLER);
             }
             GuestBoot boot = guest.build(memory);
-            writeHandlers(mode == Mode.REAL ? REAL_HANDLERS : HANDLERS);
+            // Handlers end the run, or (resuming runs) return past the first byte of the instruction
+            // that faulted, so decoding goes on from the next byte: many more exceptions and IRETs.
+            env.resume = e.oneIn(2);
+            writeHandlers(mode, env.resume);
             byte[] data = new byte[(int) DATA_SIZE];
             bulk.nextBytes(data);
             memory.write(DATA, data);
@@ -343,29 +349,47 @@ final class GuestCodeFuzzer implements AutoCloseable {
             env.stepping = e.oneIn(8);
             cpu.setTracer(env);
             description = String.format(
-                    "mode %s, %d cpu(s)%s%s, %s paging, entry 0x%x, code %s%nregisters %s rflags %x cr0 %x cr4 %x",
-                    mode, cpu.smp ? 2 : 1, env.stepping ? ", stepping" : "", env.platform != null ? ", platform chips" : "",
+                    "mode %s, %d cpu(s)%s%s%s, %s paging, entry 0x%x, code %s%nregisters %s rflags %x cr0 %x cr4 %x",
+                    mode, cpu.smp ? 2 : 1, env.stepping ? ", stepping" : "", env.resume ? ", resuming" : "", env.platform != null ? ", platform chips" : "",
                     paging, entry, HEX.formatHex(code, 0, room), HEX.formatHex(longs(r)), cpu.rflags(),
                     cpu.cr0, cpu.cr4);
         }
 
         String describe() {
-            return description + String.format("%nafter: rip %x, %d instructions, first exception %d",
-                    cpu.rip, cpu.instructions, env.firstVector);
+            return description + String.format("%nafter: rip %x, %d instructions, first exception %d of %d",
+                    cpu.rip, cpu.instructions, env.firstVector, env.exceptions);
         }
 
-        private void writeHandlers(long base) {
-            byte[] stubs = new byte[257 * 8];
+        private void writeHandlers(Mode mode, boolean resume) {
+            byte[] stubs = new byte[257 * STUB];
             for (int v = 0; v < 257; v++) {
-                int at = 8 * v;
-                stubs[at] = (byte) 0xb0;            // mov al, v
-                stubs[at + 1] = (byte) v;
-                stubs[at + 2] = (byte) 0xe6;        // out 0xf4, al
-                stubs[at + 3] = (byte) TestEnvironment.STOP;
-                stubs[at + 4] = (byte) 0xeb;        // jmp $
-                stubs[at + 5] = (byte) 0xfe;
+                int at = STUB * v;
+                boolean ending = !resume || v == CpuException.NMI || v == CpuException.DF || v == CpuException.MC
+                        || v == 256;
+                byte[] stub;
+                if (ending) {
+                    stub = new byte[] {(byte) 0xb0, (byte) v,                 // mov al, v
+                        (byte) 0xe6, (byte) TestEnvironment.STOP,               // out 0xf4, al
+                        (byte) 0xeb, (byte) 0xfe};                              // jmp $
+                } else if (mode == Mode.REAL) {
+                    stub = new byte[] {0x55, (byte) 0x89, (byte) 0xe5,        // push bp; mov bp, sp
+                        (byte) 0xff, 0x46, 0x02,                                // inc word [bp+2]
+                        0x5d, (byte) 0xcf};                                     // pop bp; iret
+                } else if (guestLong(mode)) {
+                    byte[] body = {0x48, (byte) 0x83, 0x04, 0x24, 0x01,       // add qword [rsp], 1
+                        0x48, (byte) 0xcf};                                     // iretq
+                    stub = CpuException.pushesErrorCode(v)
+                            ? concat(new byte[] {0x48, (byte) 0x83, (byte) 0xc4, 0x08}, body) // add rsp, 8
+                            : body;
+                } else {
+                    byte[] body = {(byte) 0x83, 0x04, 0x24, 0x01, (byte) 0xcf}; // add dword [esp], 1; iretd
+                    stub = CpuException.pushesErrorCode(v)
+                            ? concat(new byte[] {(byte) 0x83, (byte) 0xc4, 0x04}, body) // add esp, 4
+                            : body;
+                }
+                System.arraycopy(stub, 0, stubs, at, stub.length);
             }
-            memory.write(base, stubs);
+            memory.write(mode == Mode.REAL ? REAL_HANDLERS : HANDLERS, stubs);
         }
 
         private SystemRegisters systemRegisters(Entropy e, SplittableRandom bulk, Mode mode, SystemRegisters s,
@@ -620,7 +644,7 @@ final class GuestCodeFuzzer implements AutoCloseable {
             // Gates: selector in bits 16-31, offset in 0-15 and 48-63; point them at our selectors.
             int[] selectors = {TinyGuest.KERNEL_CS32, TinyGuest.KERNEL_CS64, TinyGuest.USER_CS32, TinyGuest.USER_CS64,
                 TinyGuest.TSS_SELECTOR, TinyGuest.CODE16, r.nextInt(0x10000)};
-            long offset = r.nextInt(2) == 0 ? HANDLERS + 8L * r.nextInt(256) : r.nextLong() & 0xffff_ffffL;
+            long offset = r.nextInt(2) == 0 ? HANDLERS + (long) STUB * r.nextInt(256) : r.nextLong() & 0xffff_ffffL;
             return (offset & 0xffff) | (long) selectors[r.nextInt(selectors.length)] << 16
                     | (long) (r.nextInt(32)) << 32 | (long) access << 40 | (offset >>> 16) << 48;
         }
@@ -673,6 +697,12 @@ final class GuestCodeFuzzer implements AutoCloseable {
         return new FpuState(st, fcw, fsw, r.nextInt(256), r.nextInt(0x800), r.nextLong() & 0xffff_ffffL, 0, xmm, mxcsr);
     }
 
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
     private static byte[] longs(long[] v) {
         byte[] b = new byte[8 * v.length];
         for (int i = 0; i < v.length; i++) {
@@ -697,6 +727,9 @@ final class GuestCodeFuzzer implements AutoCloseable {
         int firstVector = -1;
         long valueSeed;
         boolean stepping;
+        /** Guest handlers resume after faults: the run ends after {@link #MAX_EXCEPTIONS}, not the first. */
+        boolean resume;
+        int exceptions;
         /** The emulator back end's LAPIC, IOAPIC, PIC and PIT, or null for plain answers. */
         Platform platform;
         private long now;
@@ -739,7 +772,9 @@ final class GuestCodeFuzzer implements AutoCloseable {
             if (firstVector < 0) {
                 firstVector = vector;
             }
-            cpu.requestKick();
+            if (++exceptions >= MAX_EXCEPTIONS || !resume) {
+                cpu.requestKick();
+            }
         }
 
         @Override
