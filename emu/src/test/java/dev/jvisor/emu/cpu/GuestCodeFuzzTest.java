@@ -19,9 +19,10 @@ import org.junit.jupiter.api.Timeout;
  * {@link GuestCodeFuzzer} for the machine and the checks.
  *
  * <p>{@link #arbitraryCode} is the Jazzer target (it replays its corpus in normal runs; JAZZER_FUZZ=1
- * fuzzes); {@link #seededSeriesInterpreted} and {@link #seededSeriesCompiled} run a fixed series of
- * random cases in every build ({@code -Djvisor.fuzz.scale=N} runs N times as many,
- * {@code -Djvisor.fuzz.seed=S} another series).
+ * fuzzes); {@link #seededSeriesInterpreted} and {@link #seededSeriesCompiled} (each case run both
+ * ways, the final states compared) run a fixed series of random cases in every build, and
+ * {@link #seededSeriesTwoCpus} two CPUs at once on shared memory and code cache
+ * ({@code -Djvisor.fuzz.scale=N} runs N times as many, {@code -Djvisor.fuzz.seed=S} another series).
  */
 class GuestCodeFuzzTest {
     private static final GuestCodeFuzzer FUZZER = new GuestCodeFuzzer();
@@ -56,13 +57,39 @@ class GuestCodeFuzzTest {
     @Test
     @Timeout(300) // a hang guard: the series takes a few seconds
     void seededSeriesInterpreted() {
-        series(10_000 * SCALE, false, SEED);
+        series(8_000 * SCALE, false, SEED);
     }
 
     @Test
     @Timeout(300)
     void seededSeriesCompiled() {
         series(1_000 * SCALE, true, SEED ^ 0xC0DE);
+    }
+
+    @Test
+    @Timeout(300)
+    void seededSeriesTwoCpus() {
+        Map<String, String> failures = new LinkedHashMap<>();
+        int rounds = 100 * SCALE;
+        Mode[] modes = Mode.values();
+        long start = System.nanoTime();
+        for (int round = 0; round < rounds; round++) {
+            SplittableRandom random = new SplittableRandom(SEED + 0x5A5A + round * 0x9E37_79B9L);
+            try {
+                FUZZER.runPair(Entropy.of(random), modes[round % modes.length], round % 4 == 0);
+            } catch (AssertionError failure) {
+                String key = signature(failure);
+                if (!failures.containsKey(key) && failures.size() < 50) {
+                    failures.put(key, "round " + round + ": " + failure.getMessage()
+                            + (failure.getCause() != null ? "\n" + stackOf(failure.getCause()) : ""));
+                }
+            }
+        }
+        System.out.printf("%d two-CPU cases in %.1f s%n", rounds, (System.nanoTime() - start) / 1e9);
+        if (!failures.isEmpty()) {
+            throw new AssertionError(failures.size() + " distinct emulator failures:\n\n"
+                    + String.join("\n\n", failures.values()));
+        }
     }
 
     /**

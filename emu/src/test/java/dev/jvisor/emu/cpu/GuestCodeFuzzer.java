@@ -174,7 +174,7 @@ final class GuestCodeFuzzer implements AutoCloseable {
      */
     Outcome run(Entropy e, Mode mode, boolean compiled, byte[] code) {
         long started = System.nanoTime();
-        Machine m = new Machine(e, mode, code);
+        Machine m = new Machine(e, mode, code, 0);
         VcpuExit exit;
         try {
             exit = compiled ? m.executor.runWithEveryBlockCompiled() : m.executor.run();
@@ -199,6 +199,77 @@ final class GuestCodeFuzzer implements AutoCloseable {
         }
         return new Outcome(mode, compiled, exit, m.cpu.instructions, m.env.firstVector, System.nanoTime() - started,
                 m.description, State.of(m.cpu, exit, m.env.firstVector, m.env.exceptions, memory));
+    }
+
+    /**
+     * Two CPUs of one VM (shared RAM and code cache, locked instructions done atomically) run at
+     * the same time on their own threads, the second starting in the first one's code with its own
+     * registers, so blocks are shared, compiled (when {@code compiled}) and invalidated across CPUs.
+     * The interleaving is up to the host scheduler: this checks only that neither CPU fails, nothing
+     * escapes, both runs end, and the state invariants hold.
+     *
+     * @throws AssertionError as {@link #run} does, for either CPU
+     */
+    void runPair(Entropy e, Mode mode, boolean compiled) {
+        Machine m = new Machine(e, mode, null, 2);
+        FuzzEnvironment env2 = new FuzzEnvironment();
+        env2.budget = budget;
+        env2.resume = m.env.resume;
+        Cpu cpu2 = new Cpu(1, 2, memory, env2);
+        env2.cpu = cpu2;
+        Executor executor2 = new Executor(cpu2, m.cache);
+        cpu2.setSystemRegisters(m.cpu.getSystemRegisters());
+        long[] r = new long[16];
+        for (int i = 0; i < 16; i++) {
+            r[i] = e.oneIn(2) ? CODE + e.below(0x1100) : value(e, mode);
+        }
+        r[4] = mode == Mode.REAL ? 0xc00 : (mode.user() ? TinyGuest.USER_STACK_TOP : TinyGuest.KERNEL_STACK_TOP) - 0x800;
+        long rip = m.cpu.rip + e.below(32);
+        cpu2.setRegisters(Registers.fromEncodingOrder(r, rip, flags(e)));
+        cpu2.setFpu(m.cpu.getFpu());
+        cpu2.setTracer(env2);
+        String what = m.description + String.format("%nsecond cpu at rip 0x%x, registers %s", rip, HEX.formatHex(longs(r)));
+        VcpuExit[] exits = new VcpuExit[2];
+        Throwable[] thrown = new Throwable[2];
+        Thread second = Thread.ofPlatform().name("fuzz-cpu1").start(() -> {
+            try {
+                exits[1] = compiled ? executor2.runWithEveryBlockCompiled() : executor2.run();
+            } catch (Throwable t) {
+                thrown[1] = t;
+            }
+        });
+        try {
+            exits[0] = compiled ? m.executor.runWithEveryBlockCompiled() : m.executor.run();
+        } catch (Throwable t) {
+            thrown[0] = t;
+        }
+        try {
+            second.join(60_000);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
+        if (second.isAlive()) {
+            cpu2.requestKick();
+            throw new AssertionError("the second CPU did not stop\n" + what);
+        }
+        Cpu[] cpus = {m.cpu, cpu2};
+        for (int k = 0; k < 2; k++) {
+            if (thrown[k] != null) {
+                throw new AssertionError("a " + thrown[k].getClass().getName() + " escaped the run loop of cpu " + k
+                        + "\n" + what, thrown[k]);
+            }
+            if (exits[k] instanceof VcpuExit.Crashed crashed) {
+                throw new AssertionError("emulator failure on cpu " + k + ": " + crashed.report().reason() + "\n" + what
+                        + "\n" + crashed.report().detail());
+            }
+            String broken = brokenInvariant(cpus[k]);
+            if (broken != null || cpus[k].instructions > budget + OVERSHOOT) {
+                throw new AssertionError("cpu " + k + ": " + (broken != null ? broken : "ran unbounded") + "\n" + what);
+            }
+        }
+        if (m.cache.splitLock.isLocked()) {
+            throw new AssertionError("the split-lock fallback lock is still held\n" + what);
+        }
     }
 
     /**
@@ -238,7 +309,8 @@ final class GuestCodeFuzzer implements AutoCloseable {
         long pagingCr3 = -1;
         long pagingCr4;
 
-        Machine(Entropy e, Mode mode, byte[] givenCode) {
+        /** @param cpus how many CPUs the VM has (CPUID, locked instructions), 0 for a random choice */
+        Machine(Entropy e, Mode mode, byte[] givenCode, int cpus) {
             // Bulk randomness (data area, descriptors, FPU registers) comes from one seed so a fuzzer
             // input stays short; everything that shapes control flow is chosen from e directly.
             SplittableRandom bulk = new SplittableRandom(e.bits64());
@@ -288,7 +360,9 @@ final class GuestCodeFuzzer implements AutoCloseable {
 
             paging = e.oneIn(2) && mode != Mode.REAL ? finePaging(e, bulk, mode) : "identity";
             env.budget = budget;
-            int cpus = e.oneIn(4) ? 2 : 1;
+            if (cpus == 0) {
+                cpus = e.oneIn(4) ? 2 : 1;
+            }
             if (e.oneIn(3)) {
                 // The real interrupt and timer chips behind the devices, on a clock that advances
                 // with the instructions run (deterministic).
@@ -350,7 +424,8 @@ final class GuestCodeFuzzer implements AutoCloseable {
             cpu.setTracer(env);
             description = String.format(
                     "mode %s, %d cpu(s)%s%s%s, %s paging, entry 0x%x, code %s%nregisters %s rflags %x cr0 %x cr4 %x",
-                    mode, cpu.smp ? 2 : 1, env.stepping ? ", stepping" : "", env.resume ? ", resuming" : "", env.platform != null ? ", platform chips" : "",
+                    mode, cpu.smp ? 2 : 1, env.stepping ? ", stepping" : "", env.resume ? ", resuming" : "",
+                    env.platform != null ? ", platform chips" : "",
                     paging, entry, HEX.formatHex(code, 0, room), HEX.formatHex(longs(r)), cpu.rflags(),
                     cpu.cr0, cpu.cr4);
         }

@@ -50,7 +50,7 @@ class DisassemblerFuzzTest {
     @Timeout(300) // a hang guard: the series takes a few seconds
     void seededSeries() {
         Map<String, String> failures = new LinkedHashMap<>();
-        int rounds = 40_000 * SCALE;
+        int rounds = 30_000 * SCALE;
         CodeSize[] sizes = CodeSize.values();
         for (int round = 0; round < rounds; round++) {
             SplittableRandom random = new SplittableRandom(SEED + round * 0x9E37_79B9L);
