@@ -3,9 +3,27 @@ package dev.jvisor.emu.cpu;
 /**
  * Near control transfers: JMP, Jcc, CALL, RET, LOOP/LOOPcc, JrCXZ (SDM Vol. 2). Relative targets
  * are resolved at decode time into {@code imm} (already truncated to the operand size).
+ *
+ * <p>A transfer to a non-canonical address raises #GP(0) at the branch itself, with nothing changed
+ * (no push, pop or counter update), as the SDM's "IF tempRIP is not canonical THEN #GP(0)" says;
+ * RIP never holds a non-canonical value. Outside 64-bit mode targets are at most 32 bits wide, so
+ * the check never fires there.
  */
 final class Branch {
     private Branch() {
+    }
+
+    /** Whether {@code target} is not canonical (48-bit linear addresses). */
+    static boolean nonCanonical(long target) {
+        return ((target << 16) >> 16) != target;
+    }
+
+    /** #GP(0) for a branch to {@code target} if it is not canonical. */
+    static void checkTarget(Cpu c, long target) {
+        if (nonCanonical(target)) {
+            c.nonCanonicalFault = false; // a #GP(0) of the branch, never the #SS(0) of a stack access
+            throw c.gp0();
+        }
     }
 
     abstract static class Transfer extends Insn {
@@ -19,6 +37,7 @@ final class Branch {
     static final class Jmp extends Transfer {
         @Override
         void exec(Cpu c) {
+            checkTarget(c, imm);
             c.rip = imm;
         }
     }
@@ -27,7 +46,12 @@ final class Branch {
     static final class Jcc extends Transfer {
         @Override
         void exec(Cpu c) {
-            c.rip = Flags.cond(c, op) ? imm : rip + length;
+            if (Flags.cond(c, op)) {
+                checkTarget(c, imm);
+                c.rip = imm;
+            } else {
+                c.rip = rip + length;
+            }
         }
     }
 
@@ -35,7 +59,9 @@ final class Branch {
     static final class JmpRm extends Transfer {
         @Override
         void exec(Cpu c) {
-            c.rip = readRm(c);
+            long target = readRm(c);
+            checkTarget(c, target);
+            c.rip = target;
         }
     }
 
@@ -48,6 +74,7 @@ final class Branch {
 
         @Override
         void exec(Cpu c) {
+            checkTarget(c, imm);
             c.push(size, rip + length);
             c.rip = imm;
         }
@@ -63,6 +90,7 @@ final class Branch {
         @Override
         void exec(Cpu c) {
             long target = readRm(c);
+            checkTarget(c, target);
             c.push(size, (rip + length) & mask(size));
             c.rip = target;
         }
@@ -77,7 +105,9 @@ final class Branch {
 
         @Override
         void exec(Cpu c) {
-            long target = c.pop(size);
+            long target = c.peek(size);
+            checkTarget(c, target);
+            c.pop(size);
             if (imm != 0) {
                 c.setRsp(c.rsp() + imm);
             }
@@ -94,7 +124,7 @@ final class Branch {
 
         @Override
         void exec(Cpu c) {
-            c.rip = c.pop64();
+            c.rip = c.popReturnAddress64();
         }
     }
 
@@ -111,12 +141,17 @@ final class Branch {
                 take = count == 0;
             } else {
                 count = (count - 1) & m;
-                c.r[1] = addrSize == 4 ? count : (c.r[1] & ~m) | count;
                 take = count != 0 && switch (op) {
                     case 0 -> !Flags.zf(c);
                     case 1 -> Flags.zf(c);
                     default -> true;
                 };
+            }
+            if (take) {
+                checkTarget(c, imm); // before the counter changes: a faulting LOOP changes nothing
+            }
+            if (op != 3) {
+                c.r[1] = addrSize == 4 ? count : (c.r[1] & ~m) | count;
             }
             c.rip = take ? imm : rip + length;
         }

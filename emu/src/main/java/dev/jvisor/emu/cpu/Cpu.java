@@ -531,6 +531,25 @@ public final class Cpu implements CpuView {
         return v;
     }
 
+    /**
+     * RET's pop in 64-bit mode: the return address, with #GP(0) and RSP unchanged if it is not
+     * canonical (the compiled form of RET calls this too).
+     */
+    long popReturnAddress64() {
+        long v = mmu.read64(r[4]);
+        Branch.checkTarget(this, v);
+        r[4] += 8;
+        return v;
+    }
+
+    /** The {@code bytes} (2, 4 or 8) on top of the stack, without popping them. */
+    long peek(int bytes) {
+        if (stackMask == -1L && bytes == 8) {
+            return mmu.read64(r[4]);
+        }
+        return mmu.read(segBase[SS] + rsp(), bytes);
+    }
+
     /** Pushes {@code bytes} (2, 4 or 8) of {@code v} honouring the stack width. */
     void push(int bytes, long v) {
         if (stackMask == -1L && bytes == 8) {

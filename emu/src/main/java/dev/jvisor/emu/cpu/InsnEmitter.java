@@ -84,10 +84,11 @@ final class InsnEmitter {
             case Alu.Zero z -> z.size == 4 || z.size == 8;
             case Stack.PushR64 p -> true;
             case Stack.PopR64 p -> true;
-            case Branch.Jcc j -> true;
-            case Branch.Jmp j -> true;
+            // A non-canonical target (#GP at the branch) is left to exec.
+            case Branch.Jcc j -> !Branch.nonCanonical(j.imm);
+            case Branch.Jmp j -> !Branch.nonCanonical(j.imm);
             case Branch.Ret64 r -> true;
-            case Branch.Call c -> c.size == 8;
+            case Branch.Call c -> c.size == 8 && !Branch.nonCanonical(c.imm);
             default -> false;
         };
     }
@@ -261,7 +262,7 @@ final class InsnEmitter {
             case Branch.Ret64 r -> {
                 code.aload(CPU);
                 code.aload(CPU);
-                code.invokevirtual(CD_CPU, "pop64", MTD_J);
+                code.invokevirtual(CD_CPU, "popReturnAddress64", MTD_J);
                 code.putfield(CD_CPU, "rip", ConstantDescs.CD_long);
             }
             case Branch.Call call -> {

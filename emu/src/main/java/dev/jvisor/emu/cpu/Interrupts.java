@@ -126,7 +126,7 @@ final class Interrupts {
         int selector = (int) ((lo >>> 16) & 0xffff);
         long offset = (lo & 0xffff) | (((lo >>> 48) & 0xffff) << 16) | ((hi & 0xffff_ffffL) << 32);
         int ist = (int) ((lo >>> 32) & 7);
-        if ((selector & ~3) == 0) {
+        if ((selector & ~3) == 0 || Branch.nonCanonical(offset)) {
             throw c.fault(CpuException.GP, ext);
         }
         long csDesc = Segmentation.readDescriptor(c, selector);
@@ -327,6 +327,9 @@ final class Interrupts {
             }
             if (rpl > oldCpl) {
                 Segmentation.nullifyOuterSegments(c);
+            }
+            if (c.mode64()) {
+                Branch.checkTarget(c, newRip);
             }
             c.rip = c.mode64() ? newRip : newRip & Insn.mask(size);
         } catch (CpuException e) {

@@ -166,8 +166,21 @@ final class Segmentation {
             return;
         }
         long desc = checkFarTarget(c, selector);
+        checkFarOffset(c, desc, offset);
         loadCode(c, selector, desc, c.cpl);
         c.rip = c.mode64() ? offset : offset & 0xffff_ffffL;
+    }
+
+    /**
+     * #GP(0) before anything changes when a far transfer into 64-bit code (a present code segment
+     * with L set, in long mode) has a non-canonical offset; other descriptors fault in
+     * {@link #loadCode}.
+     */
+    static void checkFarOffset(Cpu c, long desc, long offset) {
+        boolean code = (desc & (1L << 44)) != 0 && ((desc >>> 40) & TYPE_CODE) != 0;
+        if (c.longMode() && code && (desc & (1L << 47)) != 0 && (desc & (1L << 53)) != 0) {
+            Branch.checkTarget(c, offset);
+        }
     }
 
     /**
@@ -191,6 +204,7 @@ final class Segmentation {
                 throw c.fault(CpuException.GP, selector & 0xfffc);
             }
             long desc = readDescriptor(c, selector);
+            checkFarOffset(c, desc, offset);
             if (rpl == c.cpl) {
                 loadCode(c, selector, desc, c.cpl);
                 c.setRsp(c.rsp() + release);

@@ -321,6 +321,7 @@ final class SystemInsns {
                     return;
                 }
                 long desc = Segmentation.checkFarTarget(c, selector);
+                Segmentation.checkFarOffset(c, desc, offset);
                 Segmentation.loadCode(c, selector, desc, c.cpl);
                 c.rip = c.mode64() ? offset : offset & mask(size);
             } catch (CpuException e) {
