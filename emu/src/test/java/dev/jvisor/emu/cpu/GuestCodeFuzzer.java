@@ -189,7 +189,7 @@ final class GuestCodeFuzzer implements AutoCloseable {
         if (m.cpu.instructions > budget + OVERSHOOT) {
             throw new AssertionError("run not bounded: " + m.cpu.instructions + " instructions\n" + m.describe());
         }
-        String broken = brokenInvariant(m.cpu);
+        String broken = m.env.badRip != null ? m.env.badRip : brokenInvariant(m.cpu);
         if (m.cache.splitLock.isLocked()) {
             broken = "the split-lock fallback lock is still held";
         }
@@ -274,7 +274,8 @@ final class GuestCodeFuzzer implements AutoCloseable {
 
     /**
      * What no guest code can break: the constant-zero register slot, the zero segment-base slot,
-     * RFLAGS bit 1 and the bits that are always clear, RIP within the code size, the x87 TOP.
+     * RFLAGS bit 1 and the bits that are always clear, RIP within the code size (and canonical: a
+     * branch to a non-canonical address faults at the branch), the x87 TOP.
      * Returns a description of the first violation, or null.
      */
     static String brokenInvariant(Cpu c) {
@@ -288,7 +289,7 @@ final class GuestCodeFuzzer implements AutoCloseable {
         if ((f & 2) == 0 || (f & ~(Cpu.WRITABLE_FLAGS | Cpu.VM | 2)) != 0) {
             return "rflags " + Long.toHexString(f);
         }
-        if (c.codeSize != 64 && (c.rip >>> 32) != 0) {
+        if (c.codeSize != 64 && (c.rip >>> 32) != 0 || c.codeSize == 64 && nonCanonical(c.rip)) {
             return "rip " + Long.toHexString(c.rip) + " in " + c.codeSize + "-bit code";
         }
         if (c.fpu.top < 0 || c.fpu.top > 7) {
@@ -641,6 +642,11 @@ final class GuestCodeFuzzer implements AutoCloseable {
         }
     }
 
+    /** Whether {@code v} is not a canonical 48-bit linear address. */
+    static boolean nonCanonical(long v) {
+        return ((v << 16) >> 16) != v;
+    }
+
     private static boolean guestLong(Mode mode) {
         return mode == Mode.LONG_CPL0 || mode == Mode.LONG_CPL3 || mode == Mode.COMPAT_CPL0 || mode == Mode.COMPAT_CPL3;
     }
@@ -805,6 +811,8 @@ final class GuestCodeFuzzer implements AutoCloseable {
         /** Guest handlers resume after faults: the run ends after {@link #MAX_EXCEPTIONS}, not the first. */
         boolean resume;
         int exceptions;
+        /** Set when an exception was reported at a RIP no instruction can have. */
+        String badRip;
         /** The emulator back end's LAPIC, IOAPIC, PIC and PIT, or null for plain answers. */
         Platform platform;
         private long now;
@@ -846,6 +854,9 @@ final class GuestCodeFuzzer implements AutoCloseable {
         public void exception(CpuView c, int vector, int errorCode, long rip, long cr2) {
             if (firstVector < 0) {
                 firstVector = vector;
+            }
+            if (c.codeSize() == 64 && nonCanonical(rip) && badRip == null) {
+                badRip = String.format("exception %d reported at the non-canonical rip %x", vector, rip);
             }
             if (++exceptions >= MAX_EXCEPTIONS || !resume) {
                 cpu.requestKick();
