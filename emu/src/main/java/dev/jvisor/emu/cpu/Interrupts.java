@@ -126,7 +126,7 @@ final class Interrupts {
         int selector = (int) ((lo >>> 16) & 0xffff);
         long offset = (lo & 0xffff) | (((lo >>> 48) & 0xffff) << 16) | ((hi & 0xffff_ffffL) << 32);
         int ist = (int) ((lo >>> 32) & 7);
-        if ((selector & ~3) == 0 || Branch.nonCanonical(offset)) {
+        if ((selector & ~3) == 0) {
             throw c.fault(CpuException.GP, ext);
         }
         long csDesc = Segmentation.readDescriptor(c, selector);
@@ -138,6 +138,9 @@ final class Interrupts {
         }
         if ((csDesc & (1L << 47)) == 0) {
             throw c.fault(CpuException.NP, (selector & 0xfffc) + ext);
+        }
+        if (Branch.nonCanonical(offset)) {
+            throw c.fault(CpuException.GP, ext); // before anything is pushed (SDM Vol. 2 "INT n", IA-32e mode)
         }
         int newCpl = (csType & Segmentation.TYPE_CONFORMING) != 0 ? c.cpl : csDpl;
         int oldCpl = c.cpl;
