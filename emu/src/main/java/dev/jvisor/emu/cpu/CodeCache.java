@@ -76,6 +76,11 @@ public final class CodeCache {
             codePages[idx] = 1;
             for (Mmu m : mmus) {
                 m.codePages[idx] = 1;
+            }
+            // Pairs with the fence in Mmu.fillEntry: a vCPU filling a write entry for this page
+            // either sees the flag or has its entry seen (and cleared) below.
+            java.lang.invoke.VarHandle.fullFence();
+            for (Mmu m : mmus) {
                 m.protectCodePage(hostPage);
             }
         }

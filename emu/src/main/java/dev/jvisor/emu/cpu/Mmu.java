@@ -665,6 +665,15 @@ final class Mmu {
         }
         s.readTag[i] = page;
         s.writeTag[i] = canWrite && codePages[(int) (off >>> 12)] == 0 ? page : INVALID;
+        if (s.writeTag[i] != INVALID) {
+            // Another vCPU may be translating code on this page right now: it sets the code flag,
+            // fences, then clears write entries (CodeCache.addToPage). Fencing here and looking at
+            // the flag again means one of the two sees the other, so no write entry survives.
+            java.lang.invoke.VarHandle.fullFence();
+            if (codePages[(int) (off >>> 12)] != 0) {
+                s.writeTag[i] = INVALID;
+            }
+        }
         s.execTag[i] = canExec ? page : INVALID;
         s.addend[i] = off - page;
         s.flags[i] = (byte) ((global ? F_GLOBAL : 0) | (large ? F_LARGE : 0) | F_LISTED);
