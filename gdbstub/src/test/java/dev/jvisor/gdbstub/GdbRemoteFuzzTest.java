@@ -1,5 +1,6 @@
 package dev.jvisor.gdbstub;
 
+import dev.jvisor.testkit.FuzzInput;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;

@@ -1,5 +1,6 @@
 package dev.jvisor.machine.boot;
 
+import dev.jvisor.testkit.FuzzInput;
 import static dev.jvisor.machine.PlatformLayout.*;
 import static org.assertj.core.api.Assertions.assertThat;
 

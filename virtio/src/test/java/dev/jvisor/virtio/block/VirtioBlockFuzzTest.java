@@ -1,5 +1,6 @@
 package dev.jvisor.virtio.block;
 
+import dev.jvisor.testkit.FuzzInput;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
@@ -8,7 +9,6 @@ import dev.jvisor.io.ratelimit.RateLimiter;
 import dev.jvisor.io.ratelimit.TokenBucketConfig;
 import dev.jvisor.memory.GuestMemory;
 import dev.jvisor.virtio.DeviceFuzzHarness;
-import dev.jvisor.virtio.FuzzInput;
 import dev.jvisor.virtio.LittleEndian;
 import dev.jvisor.virtio.VirtioFeatures;
 import dev.jvisor.virtio.queue.MockQueue;

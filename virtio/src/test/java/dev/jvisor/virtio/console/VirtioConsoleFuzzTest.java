@@ -1,12 +1,12 @@
 package dev.jvisor.virtio.console;
 
+import dev.jvisor.testkit.FuzzInput;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.jvisor.memory.GuestMemory;
 import dev.jvisor.virtio.DeviceFuzzHarness;
-import dev.jvisor.virtio.FuzzInput;
 import dev.jvisor.virtio.queue.MockQueue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.jvisor.virtio;
+package dev.jvisor.testkit;
 
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import java.util.SplittableRandom;
